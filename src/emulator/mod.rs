@@ -1,0 +1,1 @@
+//! The embedded Azure emulator (placeholder until the emulator lands).
