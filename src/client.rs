@@ -1,0 +1,331 @@
+//! A client session: one cloud, one HTTP client and pipeline, and the logins `az login` /
+//! `Connect-AzAccount` keep (one per tenant). Every operation in `ops` runs through it.
+
+use crate::cloud::Cloud;
+use crate::credentials::{
+    ClientSecret, Credential, Login, PrincipalKind, Profile, Subscription, UserPasswordCredential,
+};
+use crate::error::{Error, Result};
+use crate::pipeline::{
+    self, Auth, Context, Pipeline, Request, Response, RetryOptions, TokenProvider,
+};
+use async_trait::async_trait;
+use azure_core::credentials::Secret;
+use parking_lot::RwLock;
+use reqwest::Method;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use url::Url;
+
+/// Default api-versions by operation family; any can be overridden per family or per operation.
+pub const API_VERSIONS: &[(&str, &str)] = &[
+    ("gallery", "2025-03-03"),
+    ("compute", "2025-04-01"),
+    ("resources", "2024-11-01"),
+    ("subscriptions", "2022-12-01"),
+    ("authorization", "2022-04-01"),
+    ("network", "2024-05-01"),
+];
+
+pub struct Client {
+    pub cloud: Cloud,
+    http: reqwest::Client,
+    pipeline: Pipeline,
+    profile: RwLock<Profile>,
+    api_versions: HashMap<String, String>,
+    aux_separator: String,
+}
+
+impl Client {
+    pub fn new(
+        cloud: Cloud,
+        api_versions: HashMap<String, String>,
+        aux_separator: &str,
+    ) -> Result<Client> {
+        let http = pipeline::http_client(cloud.ca_pem.as_deref())?;
+        let pipeline = Pipeline::new(http.clone(), RetryOptions::default());
+        Ok(Client {
+            cloud,
+            http,
+            pipeline,
+            profile: RwLock::new(Profile::default()),
+            api_versions,
+            aux_separator: aux_separator.to_string(),
+        })
+    }
+
+    /// The api-version for an operation (`sig.show`) of a family (`gallery`): per-operation override,
+    /// then per-family override, then the default.
+    pub fn api_version(&self, op: &str, family: &str) -> String {
+        self.api_versions
+            .get(op)
+            .or_else(|| self.api_versions.get(family))
+            .cloned()
+            .or_else(|| {
+                API_VERSIONS
+                    .iter()
+                    .find(|(f, _)| *f == family)
+                    .map(|(_, v)| v.to_string())
+            })
+            .unwrap_or_else(|| "2025-03-03".to_string())
+    }
+
+    /// `{arm}{path}?api-version=..&extra..` — `path` must already be built from encoded segments.
+    /// Query keys are constants (`$select` stays literal, as the CLI sends it); values are encoded.
+    pub fn arm_url(&self, path: &str, api_version: &str, query: &[(&str, &str)]) -> Result<Url> {
+        let mut text = format!(
+            "{}{}?api-version={}",
+            self.cloud.arm(),
+            path,
+            encode_query(api_version)
+        );
+        for (k, v) in query {
+            text.push_str(&format!("&{k}={}", encode_query(v)));
+        }
+        Url::parse(&text)
+            .map_err(|e| Error::validation(format!("Cannot build a request URL for '{path}': {e}")))
+    }
+
+    /// Sends through the pipeline; any status comes back as a response.
+    pub async fn send_raw(&self, req: Request) -> Result<Response> {
+        let ctx = Context { tokens: self };
+        self.pipeline.send(&ctx, req).await
+    }
+
+    /// Sends and turns an error status into an error.
+    pub async fn send(&self, req: Request) -> Result<Response> {
+        let resp = self.send_raw(req).await?;
+        if resp.is_success() {
+            Ok(resp)
+        } else {
+            Err(Error::from_response(resp.status, &resp.body))
+        }
+    }
+
+    pub async fn send_json(&self, req: Request) -> Result<Value> {
+        self.send(req).await?.json()
+    }
+
+    // ---- logins and subscriptions -------------------------------------------------------------------
+
+    pub async fn login_service_principal(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        secret: &str,
+    ) -> Result<Vec<Subscription>> {
+        let cred: Arc<dyn Credential> = Arc::new(ClientSecret::new(
+            &self.cloud,
+            self.http.clone(),
+            tenant,
+            client_id,
+            secret,
+        )?);
+        self.login(tenant, client_id, PrincipalKind::ServicePrincipal, cred)
+            .await
+    }
+
+    pub async fn login_user(
+        &self,
+        tenant: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<Vec<Subscription>> {
+        let cred: Arc<dyn Credential> = Arc::new(UserPasswordCredential::new(
+            self.http.clone(),
+            &self.cloud.active_directory,
+            tenant,
+            username,
+            password,
+        ));
+        self.login(tenant, username, PrincipalKind::User, cred)
+            .await
+    }
+
+    /// Gets a token (so a bad secret fails here, like `az login`), reads the tenant id and the
+    /// subscriptions the login reaches, and remembers them.
+    async fn login(
+        &self,
+        tenant: &str,
+        principal: &str,
+        kind: PrincipalKind,
+        cred: Arc<dyn Credential>,
+    ) -> Result<Vec<Subscription>> {
+        let probe = Login {
+            tenant_id: tenant.to_string(),
+            principal: principal.to_string(),
+            kind,
+            credential: cred,
+        };
+        let tokens = SingleLogin(&probe, &self.cloud);
+        let ctx = Context { tokens: &tokens };
+        let version = self.api_version("account.list", "subscriptions");
+        let tenants = self
+            .pipeline
+            .send(
+                &ctx,
+                Request::new(
+                    Method::GET,
+                    self.arm_url("/tenants", &version, &[])?,
+                    Auth::Arm(tenant.into()),
+                ),
+            )
+            .await?;
+        let tenants = ok_json(tenants)?;
+        let tenant_id = tenants
+            .pointer("/value/0/tenantId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| tenant.to_string());
+        let subs = self
+            .pipeline
+            .send(
+                &ctx,
+                Request::new(
+                    Method::GET,
+                    self.arm_url("/subscriptions", &version, &[])?,
+                    Auth::Arm(tenant.into()),
+                ),
+            )
+            .await?;
+        let subscriptions: Vec<Subscription> = ok_json(subs)?
+            .get("value")
+            .and_then(Value::as_array)
+            .map(|items| items.iter().filter_map(subscription_of).collect())
+            .unwrap_or_default();
+        let login = Login { tenant_id, ..probe };
+        self.profile.write().add_login(login, subscriptions.clone());
+        Ok(subscriptions)
+    }
+
+    /// The subscription a command runs in: the `subscription=` argument (id or name) or the current one.
+    pub fn subscription(&self, explicit: Option<&str>) -> Result<Subscription> {
+        let profile = self.profile.read();
+        if profile.logins.is_empty() {
+            return Err(Error::auth(
+                "Please run 'az.login(...)' to set up an account.",
+            ));
+        }
+        match explicit {
+            Some(s) => profile.find(s).cloned().ok_or_else(|| {
+                Error::invalid_param("subscription", format!("Subscription '{s}' not found. Check the spelling and case, or run az.account.list() to see the subscriptions your logins reach."))
+            }),
+            None => {
+                let current = profile.current.as_deref().ok_or_else(|| Error::validation("No subscription is selected; pass subscription=... or run az.account.set(subscription=...)."))?;
+                profile.find(current).cloned().ok_or_else(|| Error::validation("The current subscription is no longer available."))
+            }
+        }
+    }
+
+    pub fn set_subscription(&self, id_or_name: &str) -> Result<Subscription> {
+        let sub = self.subscription(Some(id_or_name))?;
+        self.profile.write().current = Some(sub.id.clone());
+        Ok(sub)
+    }
+
+    pub fn subscriptions(
+        &self,
+    ) -> (
+        Vec<Subscription>,
+        Option<String>,
+        Vec<(String, String, PrincipalKind)>,
+    ) {
+        let p = self.profile.read();
+        let users = p
+            .logins
+            .iter()
+            .map(|l| (l.tenant_id.clone(), l.principal.clone(), l.kind))
+            .collect();
+        (p.subscriptions.clone(), p.current.clone(), users)
+    }
+
+    /// The tenant of a subscription some login reaches, if any.
+    pub fn tenant_of_subscription(&self, subscription_id: &str) -> Option<String> {
+        self.profile
+            .read()
+            .find(subscription_id)
+            .map(|s| s.tenant_id.clone())
+    }
+
+    pub fn has_login_for(&self, tenant_id: &str) -> bool {
+        self.profile.read().login_for_tenant(tenant_id).is_some()
+    }
+
+    fn credential_for(&self, tenant: &str) -> Result<Arc<dyn Credential>> {
+        let profile = self.profile.read();
+        profile.login_for_tenant(tenant).map(|l| l.credential.clone()).ok_or_else(|| {
+            Error::auth(format!("There is no login for tenant '{tenant}'. Log in to it first: az.login(service_principal=True, username=APP_ID, password=SECRET, tenant=\"{tenant}\")."))
+        })
+    }
+}
+
+#[async_trait]
+impl TokenProvider for Client {
+    async fn arm_token(&self, tenant: &str) -> Result<Secret> {
+        self.credential_for(tenant)?
+            .token(&self.cloud.arm_scope)
+            .await
+    }
+
+    async fn graph_token(&self, tenant: &str) -> Result<Secret> {
+        self.credential_for(tenant)?
+            .token(&self.cloud.graph_scope)
+            .await
+    }
+
+    fn aux_separator(&self) -> &str {
+        &self.aux_separator
+    }
+}
+
+/// Token source for the requests made while a login is being set up.
+struct SingleLogin<'a>(&'a Login, &'a Cloud);
+
+#[async_trait]
+impl TokenProvider for SingleLogin<'_> {
+    async fn arm_token(&self, _tenant: &str) -> Result<Secret> {
+        self.0.credential.token(&self.1.arm_scope).await
+    }
+
+    async fn graph_token(&self, _tenant: &str) -> Result<Secret> {
+        self.0.credential.token(&self.1.graph_scope).await
+    }
+}
+
+/// Encodes a query value, leaving `/` and `$` readable as ARM clients send them.
+fn encode_query(v: &str) -> String {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+    const QUERY: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'&')
+        .add(b'+')
+        .add(b'=')
+        .add(b'<')
+        .add(b'>')
+        .add(b'\'')
+        .add(b'?');
+    utf8_percent_encode(v, QUERY).to_string()
+}
+
+fn ok_json(resp: Response) -> Result<Value> {
+    if resp.is_success() {
+        resp.json()
+    } else {
+        Err(Error::from_response(resp.status, &resp.body))
+    }
+}
+
+fn subscription_of(v: &Value) -> Option<Subscription> {
+    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    Some(Subscription {
+        id: s("subscriptionId")?,
+        name: s("displayName").unwrap_or_default(),
+        tenant_id: s("tenantId").unwrap_or_default(),
+        state: s("state").unwrap_or_else(|| "Enabled".into()),
+        login: 0,
+    })
+}

@@ -1,0 +1,278 @@
+//! Names, GUIDs and resource ids: parsed and validated before anything is sent, with the CLI's wording
+//! where it has one. Every user-supplied path segment goes through `seg` so no input can reshape a URL.
+
+use crate::error::{Error, Result};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+
+/// Characters that may not appear raw in one path segment.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|')
+    .add(b'[')
+    .add(b']');
+
+/// Percent-encodes one path segment.
+pub fn seg(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+pub fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// A GUID-valued parameter (subscription, tenant, object id).
+pub fn guid(param: &str, what: &str, value: &str) -> Result<String> {
+    if is_guid(value) {
+        Ok(value.to_ascii_lowercase())
+    } else {
+        Err(Error::invalid_param(param, format!("{}: '{value}' is not a valid {what} (expected a GUID like 00000000-0000-0000-0000-000000000000).", flag(param))))
+    }
+}
+
+/// The CLI flag spelling of a dest name, for messages (`gallery_name` → `--gallery-name`).
+pub fn flag(param: &str) -> String {
+    format!("--{}", param.replace('_', "-"))
+}
+
+fn non_empty(param: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid_param(
+            param,
+            format!("{}: must not be empty.", flag(param)),
+        ));
+    }
+    Ok(())
+}
+
+/// Letters/digits, single separators from `seps` between them, at most `max` characters (Azure's gallery rules).
+fn separated_name(value: &str, seps: &[char], max: usize) -> bool {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.is_empty() || chars.len() > max {
+        return false;
+    }
+    let alnum = |c: &char| c.is_ascii_alphanumeric();
+    if !alnum(&chars[0]) || !alnum(chars.last().unwrap()) {
+        return false;
+    }
+    chars
+        .windows(2)
+        .all(|w| (alnum(&w[0]) || alnum(&w[1])) && (alnum(&w[0]) || seps.contains(&w[0])))
+        && chars.iter().all(|c| alnum(c) || seps.contains(c))
+}
+
+pub fn gallery_name(value: &str) -> Result<&str> {
+    if separated_name(value, &['.', '_'], 80) {
+        Ok(value)
+    } else {
+        Err(Error::invalid_param(
+            "gallery_name",
+            format!("--gallery-name: '{value}' is not a valid gallery name. It may contain only English letters, numbers, underscores and periods, must start and end with a letter or number, may not have two separators in a row, and may be at most 80 characters long."),
+        ))
+    }
+}
+
+pub fn image_definition_name(value: &str) -> Result<&str> {
+    if separated_name(value, &['.', '_', '-'], 80) {
+        Ok(value)
+    } else {
+        Err(Error::invalid_param(
+            "gallery_image_definition",
+            format!("--gallery-image-definition: '{value}' is not a valid image definition name. It may contain only English letters, numbers, hyphens, underscores and periods, must start and end with a letter or number, and may be at most 80 characters long."),
+        ))
+    }
+}
+
+pub fn image_version_name(value: &str) -> Result<&str> {
+    let parts: Vec<&str> = value.split('.').collect();
+    let ok = parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 10 && p.parse::<i32>().is_ok_and(|n| n >= 0));
+    if ok {
+        Ok(value)
+    } else {
+        Err(Error::invalid_param(
+            "gallery_image_version",
+            format!("--gallery-image-version: '{value}' is not a valid version. Use the format MajorVersion.MinorVersion.Patch, e.g. 1.0.0."),
+        ))
+    }
+}
+
+pub fn resource_group(value: &str) -> Result<&str> {
+    let ok = !value.is_empty()
+        && value.chars().count() <= 90
+        && !value.ends_with('.')
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.()".contains(c));
+    if ok {
+        Ok(value)
+    } else {
+        Err(Error::invalid_param(
+            "resource_group",
+            format!("--resource-group: '{value}' is not a valid resource group name. It may contain letters, numbers, underscores, parentheses, hyphens and periods (not at the end), up to 90 characters."),
+        ))
+    }
+}
+
+/// Locations are normalised as the CLI does ("East US" → "eastus").
+pub fn location(value: &str) -> Result<String> {
+    let normal: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if normal.is_empty() || !normal.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(Error::invalid_param(
+            "location",
+            format!("--location: '{value}' is not a valid Azure location name (e.g. eastus)."),
+        ));
+    }
+    Ok(normal)
+}
+
+/// A plain name used as one path segment (VMs, NICs, unique names): non-empty, no slash.
+pub fn name(param: &str, value: &str) -> Result<String> {
+    non_empty(param, value)?;
+    if value.contains('/') || value.len() > 260 {
+        return Err(Error::invalid_param(
+            param,
+            format!("{}: '{value}' is not a valid name.", flag(param)),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// Parts of an ARM resource id that the client needs (subscription and resource group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceId {
+    pub subscription: String,
+    pub resource_group: Option<String>,
+    /// `(type, name)` pairs after `providers/{namespace}`, e.g. `[("galleries","g"),("images","i")]`.
+    pub provider: Option<String>,
+    pub types: Vec<(String, String)>,
+}
+
+impl ResourceId {
+    /// Parses `/subscriptions/{s}[/resourceGroups/{rg}[/providers/{ns}/{type}/{name}[/{type}/{name}…]]]`,
+    /// case-insensitively on the fixed words, as ARM does.
+    pub fn parse(id: &str) -> Option<ResourceId> {
+        let mut it = id.strip_prefix('/')?.split('/');
+        if !it.next()?.eq_ignore_ascii_case("subscriptions") {
+            return None;
+        }
+        let subscription = it.next().filter(|s| !s.is_empty())?.to_string();
+        let mut rid = ResourceId {
+            subscription,
+            resource_group: None,
+            provider: None,
+            types: vec![],
+        };
+        while let Some(word) = it.next() {
+            let value = it.next().filter(|s| !s.is_empty())?;
+            if word.eq_ignore_ascii_case("resourcegroups")
+                && rid.resource_group.is_none()
+                && rid.provider.is_none()
+            {
+                rid.resource_group = Some(value.to_string());
+            } else if word.eq_ignore_ascii_case("providers") && rid.provider.is_none() {
+                rid.provider = Some(value.to_string());
+            } else if rid.provider.is_some() {
+                rid.types.push((word.to_string(), value.to_string()));
+            } else {
+                return None;
+            }
+        }
+        Some(rid)
+    }
+
+    /// The resource group named in an id, which the CLI adds to its output as `resourceGroup`.
+    pub fn resource_group_of(id: &str) -> Option<String> {
+        ResourceId::parse(id).and_then(|r| r.resource_group)
+    }
+}
+
+/// A scope for role assignments: `/`, a subscription, a resource group or a resource id.
+pub fn scope(value: &str) -> Result<String> {
+    let ok = value == "/" || ResourceId::parse(value).is_some_and(|r| is_guid(&r.subscription));
+    if ok {
+        Ok(value.trim_end_matches('/').to_string())
+    } else {
+        Err(Error::invalid_param("scope", format!("--scope: '{value}' is not a valid scope. Use a resource id such as /subscriptions/{{id}}/resourceGroups/{{rg}}.")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gallery_names_follow_azure_pattern() {
+        for ok in ["myGallery", "my.gallery_1", "a", "A1"] {
+            assert!(gallery_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "my-gallery",
+            ".g",
+            "g.",
+            "a..b",
+            "a._b",
+            "g/x",
+            &"a".repeat(81),
+        ] {
+            assert!(gallery_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn versions_are_three_int32_parts() {
+        assert!(image_version_name("1.0.0").is_ok());
+        assert!(image_version_name("1.0").is_err());
+        assert!(image_version_name("1.0.x").is_err());
+        assert!(image_version_name("1.0.99999999999").is_err());
+    }
+
+    #[test]
+    fn guids_and_segments() {
+        assert!(is_guid("0b1f6471-1bf0-4dda-aec3-cb9272f09590"));
+        assert!(!is_guid("0b1f6471-1bf0-4dda-aec3-cb9272f0959"));
+        assert_eq!(seg("a/b?c#d"), "a%2Fb%3Fc%23d");
+    }
+
+    #[test]
+    fn resource_ids_parse_case_insensitively() {
+        let r = ResourceId::parse(
+            "/subscriptions/s/resourcegroups/rg/providers/Microsoft.Compute/galleries/g/images/i",
+        )
+        .unwrap();
+        assert_eq!(r.resource_group.as_deref(), Some("rg"));
+        assert_eq!(
+            r.types,
+            vec![
+                ("galleries".into(), "g".into()),
+                ("images".into(), "i".into())
+            ]
+        );
+        assert!(ResourceId::parse("/SharedGalleries/x").is_none());
+        assert!(ResourceId::parse("/subscriptions/s/bogus/x").is_none());
+        assert_eq!(location("East US").unwrap(), "eastus");
+    }
+}

@@ -1,0 +1,103 @@
+//! `az login` and `az account …`.
+
+use super::{Outcome, Shape};
+use crate::client::Client;
+use crate::credentials::PrincipalKind;
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+pub struct LoginArgs {
+    #[serde(default)]
+    service_principal: bool,
+    username: Option<String>,
+    password: Option<String>,
+    tenant: Option<String>,
+}
+
+pub async fn login(client: &Client, a: LoginArgs) -> Result<Outcome> {
+    let username = a.username.filter(|u| !u.is_empty()).ok_or_else(|| Error::invalid_param("username", "usage error: --username is required (the app id for a service principal, the user name otherwise)."))?;
+    let password = a.password.filter(|p| !p.is_empty()).ok_or_else(|| {
+        Error::invalid_param(
+            "password",
+            "usage error: --password is required with --username.",
+        )
+    })?;
+    if a.service_principal {
+        let tenant = a.tenant.filter(|t| !t.is_empty()).ok_or_else(|| {
+            Error::invalid_param(
+                "tenant",
+                "usage error: --tenant is required when logging in with --service-principal.",
+            )
+        })?;
+        client
+            .login_service_principal(&tenant, &username, &password)
+            .await?;
+    } else {
+        let tenant = a.tenant.unwrap_or_else(|| "organizations".into());
+        client.login_user(&tenant, &username, &password).await?;
+    }
+    list(client)
+}
+
+/// `az account list`: every subscription the logins reach.
+pub fn list(client: &Client) -> Result<Outcome> {
+    let (subs, current, logins) = client.subscriptions();
+    let accounts: Vec<Value> = subs
+        .iter()
+        .map(|s| {
+            let (principal, kind) = logins
+                .iter()
+                .find(|l| l.0 == s.tenant_id)
+                .map(|l| (l.1.clone(), l.2))
+                .unwrap_or((String::new(), PrincipalKind::User));
+            json!({
+                "cloudName": client.cloud.name,
+                "homeTenantId": s.tenant_id,
+                "id": s.id,
+                "isDefault": current.as_deref() == Some(s.id.as_str()),
+                "managedByTenants": [],
+                "name": s.name,
+                "state": s.state,
+                "tenantId": s.tenant_id,
+                "user": {"name": principal, "type": kind_name(kind)},
+            })
+        })
+        .collect();
+    Ok(Outcome::Value(Value::Array(accounts)))
+}
+
+fn kind_name(k: PrincipalKind) -> &'static str {
+    match k {
+        PrincipalKind::ServicePrincipal => "servicePrincipal",
+        PrincipalKind::User => "user",
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ShowArgs {
+    subscription: Option<String>,
+}
+
+pub fn show(client: &Client, a: ShowArgs) -> Result<Outcome> {
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let Outcome::Value(Value::Array(all)) = list(client)? else {
+        unreachable!()
+    };
+    let found = all
+        .into_iter()
+        .find(|v| v["id"] == sub.id.as_str())
+        .unwrap_or(Value::Null);
+    Ok(Outcome::Value(found))
+}
+
+#[derive(Deserialize)]
+pub struct SetArgs {
+    subscription: String,
+}
+
+pub fn set(client: &Client, a: SetArgs) -> Result<Outcome> {
+    client.set_subscription(&a.subscription)?;
+    Ok(Outcome::Value(Shape::Nothing.apply(Value::Null)))
+}

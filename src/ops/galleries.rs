@@ -1,0 +1,198 @@
+//! `az sig create|show|list|delete`.
+
+use super::{
+    arm, choice, gallery_path, get, long_running, resource_group_location, rg_path, Outcome, Shape,
+};
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::ids::{self, seg};
+use crate::pipeline::Request;
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+pub const PERMISSIONS: &[&str] = &["Community", "Groups", "Private"];
+const COMMUNITY_FIELDS_MESSAGE: &str = "If you want to share to the community, you need to fill in all the following parameters: --publisher-uri, --publisher-email, --eula, --public-name-prefix.";
+
+#[derive(Deserialize)]
+pub struct CreateArgs {
+    resource_group: String,
+    gallery_name: String,
+    location: Option<String>,
+    description: Option<String>,
+    permissions: Option<String>,
+    soft_delete: Option<bool>,
+    publisher_uri: Option<String>,
+    publisher_email: Option<String>,
+    eula: Option<String>,
+    public_name_prefix: Option<String>,
+    tags: Option<Map<String, Value>>,
+    subscription: Option<String>,
+    #[serde(default)]
+    no_wait: bool,
+}
+
+/// The gallery body the CLI sends; validated in full before any request.
+fn gallery_body(a: &CreateArgs, location: &str) -> Result<Value> {
+    let mut props = Map::new();
+    if let Some(d) = &a.description {
+        props.insert("description".into(), json!(d));
+    }
+    if let Some(p) = &a.permissions {
+        let permissions = choice("permissions", p, PERMISSIONS)?;
+        let mut sharing = json!({"permissions": permissions});
+        if permissions == "Community" {
+            sharing["communityGalleryInfo"] = community_info(a)?;
+        }
+        props.insert("sharingProfile".into(), sharing);
+    }
+    if let Some(sd) = a.soft_delete {
+        props.insert(
+            "softDeletePolicy".into(),
+            json!({"isSoftDeleteEnabled": sd}),
+        );
+    }
+    Ok(json!({"location": location, "tags": super::tags(a.tags.clone()), "properties": props}))
+}
+
+fn community_info(a: &CreateArgs) -> Result<Value> {
+    match (
+        &a.publisher_uri,
+        &a.publisher_email,
+        &a.eula,
+        &a.public_name_prefix,
+    ) {
+        (Some(uri), Some(email), Some(eula), Some(prefix)) => Ok(
+            json!({"publisherUri": uri, "publisherContact": email, "eula": eula, "publicNamePrefix": prefix}),
+        ),
+        _ => Err(Error::invalid_param(
+            "permissions",
+            COMMUNITY_FIELDS_MESSAGE,
+        )),
+    }
+}
+
+pub async fn create(client: &Client, a: CreateArgs) -> Result<Outcome> {
+    ids::resource_group(&a.resource_group)?;
+    ids::gallery_name(&a.gallery_name)?;
+    if let Some(l) = &a.location {
+        ids::location(l)?;
+    }
+    gallery_body(&a, "")?; // validate everything before the first request
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let location = match &a.location {
+        Some(l) => l.clone(),
+        None => resource_group_location(client, &sub, &a.resource_group).await?,
+    };
+    let body = gallery_body(&a, &location)?;
+    let url = client.arm_url(
+        &gallery_path(&sub, &a.resource_group, &a.gallery_name),
+        &client.api_version("sig.create", "gallery"),
+        &[],
+    )?;
+    long_running(
+        client,
+        &sub,
+        Request::new(Method::PUT, url, arm(&sub)).json(&body),
+        a.no_wait,
+        Shape::Cli,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ShowArgs {
+    resource_group: String,
+    gallery_name: String,
+    select: Option<String>,
+    #[serde(default)]
+    sharing_groups: bool,
+    subscription: Option<String>,
+}
+
+pub async fn show(client: &Client, a: ShowArgs) -> Result<Outcome> {
+    ids::resource_group(&a.resource_group)?;
+    ids::gallery_name(&a.gallery_name)?;
+    let select = a
+        .select
+        .as_deref()
+        .map(|s| choice("select", s, &["Permissions"]))
+        .transpose()?;
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let mut query: Vec<(&str, &str)> = Vec::new();
+    if let Some(s) = &select {
+        query.push(("$select", s));
+    }
+    if a.sharing_groups {
+        query.push(("$expand", "sharingProfile/Groups"));
+    }
+    let v = get(
+        client,
+        &sub,
+        &gallery_path(&sub, &a.resource_group, &a.gallery_name),
+        &client.api_version("sig.show", "gallery"),
+        &query,
+    )
+    .await?;
+    Ok(Outcome::Value(Shape::Cli.apply(v)))
+}
+
+#[derive(Deserialize)]
+pub struct ListArgs {
+    resource_group: Option<String>,
+    subscription: Option<String>,
+}
+
+pub async fn list(client: &Client, a: ListArgs) -> Result<Outcome> {
+    if let Some(rg) = &a.resource_group {
+        ids::resource_group(rg)?;
+    }
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let path = match &a.resource_group {
+        Some(rg) => format!(
+            "{}/providers/Microsoft.Compute/galleries",
+            rg_path(&sub, rg)
+        ),
+        None => format!(
+            "/subscriptions/{}/providers/Microsoft.Compute/galleries",
+            seg(&sub.id)
+        ),
+    };
+    let items = super::list(
+        client,
+        &sub,
+        &path,
+        &client.api_version("sig.list", "gallery"),
+        &[],
+    )
+    .await?;
+    Ok(Outcome::Value(Shape::Cli.apply(Value::Array(items))))
+}
+
+#[derive(Deserialize)]
+pub struct DeleteArgs {
+    resource_group: String,
+    gallery_name: String,
+    subscription: Option<String>,
+    #[serde(default)]
+    no_wait: bool,
+}
+
+pub async fn delete(client: &Client, a: DeleteArgs) -> Result<Outcome> {
+    ids::resource_group(&a.resource_group)?;
+    ids::gallery_name(&a.gallery_name)?;
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let url = client.arm_url(
+        &gallery_path(&sub, &a.resource_group, &a.gallery_name),
+        &client.api_version("sig.delete", "gallery"),
+        &[],
+    )?;
+    long_running(
+        client,
+        &sub,
+        Request::new(Method::DELETE, url, arm(&sub)),
+        a.no_wait,
+        Shape::Nothing,
+    )
+    .await
+}

@@ -1,0 +1,211 @@
+//! Operations: one typed function per command. Arguments arrive as JSON with the CLI's dest names, are
+//! validated before anything is sent, become one request (or a long-running one), and the result is
+//! shaped once. `invoke` is the table of contents from command name to function.
+
+pub mod account;
+pub mod galleries;
+pub mod images;
+pub mod resources;
+pub mod shared;
+pub mod sharing;
+pub mod versions;
+
+use crate::client::Client;
+use crate::credentials::Subscription;
+use crate::error::{Error, Result};
+use crate::ids::seg;
+use crate::pipeline::lro::PollState;
+use crate::pipeline::pager::Pager;
+use crate::pipeline::{Auth, Request};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How a result is presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Shape {
+    /// `az -o json`: flattened properties, resourceGroup, sorted keys.
+    Cli,
+    /// Keys sorted, nothing flattened (models the CLI does not flatten, e.g. resource groups).
+    Sorted,
+    /// `{}` (what `az sig share add` prints).
+    Empty,
+    /// Nothing (`None`).
+    Nothing,
+}
+
+impl Shape {
+    pub fn apply(self, v: Value) -> Value {
+        match self {
+            Shape::Cli => crate::shape::cli::shape(v),
+            Shape::Sorted => crate::shape::cli::sort(v),
+            Shape::Empty => Value::Object(Default::default()),
+            Shape::Nothing => Value::Null,
+        }
+    }
+}
+
+/// A finished result, or a running operation handed back because of `no_wait`.
+pub enum Outcome {
+    Value(Value),
+    Poll(PollState, Shape),
+}
+
+/// Runs one command by name.
+pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
+    match op {
+        "login" => account::login(client, parse(args)?).await,
+        "account.list" => account::list(client),
+        "account.show" => account::show(client, parse(args)?),
+        "account.set" => account::set(client, parse(args)?),
+        "group.create" => resources::group_create(client, parse(args)?).await,
+        "group.show" => resources::group_show(client, parse(args)?).await,
+        "sig.create" => galleries::create(client, parse(args)?).await,
+        "sig.show" => galleries::show(client, parse(args)?).await,
+        "sig.list" => galleries::list(client, parse(args)?).await,
+        "sig.delete" => galleries::delete(client, parse(args)?).await,
+        "sig.share.add" => sharing::add(client, parse(args)?).await,
+        "sig.share.remove" => sharing::remove(client, parse(args)?).await,
+        "sig.share.reset" => sharing::reset(client, parse(args)?).await,
+        "sig.share.wait" => sharing::wait(client, parse(args)?).await,
+        "sig.list_shared" => shared::list_galleries(client, parse(args)?).await,
+        "sig.show_shared" => shared::show_gallery(client, parse(args)?).await,
+        "sig.image_definition.list_shared" => shared::list_images(client, parse(args)?).await,
+        "sig.image_definition.show_shared" => shared::show_image(client, parse(args)?).await,
+        "sig.image_version.list_shared" => shared::list_versions(client, parse(args)?).await,
+        "sig.image_version.show_shared" => shared::show_version(client, parse(args)?).await,
+        "sig.image_definition.create" => images::create(client, parse(args)?).await,
+        "sig.image_definition.show" => images::show(client, parse(args)?).await,
+        "sig.image_definition.list" => images::list(client, parse(args)?).await,
+        "sig.image_definition.delete" => images::delete(client, parse(args)?).await,
+        "sig.image_version.create" => versions::create(client, parse(args)?).await,
+        "sig.image_version.show" => versions::show(client, parse(args)?).await,
+        "sig.image_version.list" => versions::list(client, parse(args)?).await,
+        "sig.image_version.delete" => versions::delete(client, parse(args)?).await,
+        _ => Err(Error::type_error(format!("Unknown command '{op}'."))),
+    }
+}
+
+/// Deserializes arguments; a value of the wrong JSON type is a TypeError naming the parameter.
+fn parse<T: DeserializeOwned>(args: Value) -> Result<T> {
+    serde_path_to_error::deserialize(args).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        if inner.starts_with("missing field") {
+            Error::type_error(format!(
+                "missing required argument: {}",
+                inner.trim_start_matches("missing field ").replace('`', "'")
+            ))
+        } else {
+            Error::type_error(format!("{path}: {inner}"))
+        }
+    })
+}
+
+// ---- shared helpers for the operation files -------------------------------------------------------
+
+pub(crate) fn rg_path(sub: &Subscription, rg: &str) -> String {
+    format!("/subscriptions/{}/resourceGroups/{}", seg(&sub.id), seg(rg))
+}
+
+pub(crate) fn gallery_path(sub: &Subscription, rg: &str, gallery: &str) -> String {
+    format!(
+        "{}/providers/Microsoft.Compute/galleries/{}",
+        rg_path(sub, rg),
+        seg(gallery)
+    )
+}
+
+pub(crate) fn arm(sub: &Subscription) -> Auth {
+    Auth::Arm(sub.tenant_id.clone())
+}
+
+pub(crate) async fn get(
+    client: &Client,
+    sub: &Subscription,
+    path: &str,
+    version: &str,
+    query: &[(&str, &str)],
+) -> Result<Value> {
+    let url = client.arm_url(path, version, query)?;
+    client
+        .send_json(Request::new(Method::GET, url, arm(sub)))
+        .await
+}
+
+pub(crate) async fn list(
+    client: &Client,
+    sub: &Subscription,
+    path: &str,
+    version: &str,
+    query: &[(&str, &str)],
+) -> Result<Vec<Value>> {
+    let url = client.arm_url(path, version, query)?;
+    Pager::new(url, arm(sub)).collect(client).await
+}
+
+/// Starts a long-running call; waits for it unless `no_wait`, then shapes the result.
+pub(crate) async fn long_running(
+    client: &Client,
+    sub: &Subscription,
+    req: Request,
+    no_wait: bool,
+    shape: Shape,
+) -> Result<Outcome> {
+    let method = req.method.clone();
+    let url = req.url.clone();
+    let resp = client.send(req).await?;
+    let mut state = PollState::from_initial(&method, &url, &sub.tenant_id, &resp)?;
+    if no_wait {
+        return Ok(Outcome::Poll(state, shape));
+    }
+    let result = state.wait(client).await?;
+    Ok(Outcome::Value(shape.apply(result)))
+}
+
+/// The location of a resource group (commands default `location` to it, as the CLI does).
+pub(crate) async fn resource_group_location(
+    client: &Client,
+    sub: &Subscription,
+    rg: &str,
+) -> Result<String> {
+    let path = format!("/subscriptions/{}/resourcegroups/{}", seg(&sub.id), seg(rg));
+    let version = client.api_version("group.show", "resources");
+    let body = get(client, sub, &path, &version, &[]).await?;
+    body.get("location")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::validation(format!(
+                "Resource group '{rg}' has no location; pass location=..."
+            ))
+        })
+}
+
+/// Tags as the CLI sends them: always an object.
+pub(crate) fn tags(t: Option<serde_json::Map<String, Value>>) -> Value {
+    Value::Object(t.unwrap_or_default())
+}
+
+/// A case-insensitive choice among `choices`, returned in canonical spelling, with argparse's wording.
+pub(crate) fn choice(param: &str, value: &str, choices: &[&str]) -> Result<String> {
+    choices
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(value))
+        .map(|c| c.to_string())
+        .ok_or_else(|| {
+            let list = choices
+                .iter()
+                .map(|c| format!("'{c}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Error::invalid_param(
+                param,
+                format!(
+                    "argument {}: invalid choice: '{value}' (choose from {list})",
+                    crate::ids::flag(param)
+                ),
+            )
+        })
+}

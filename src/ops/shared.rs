@@ -1,0 +1,133 @@
+//! The consumer's view of directly shared galleries: `az sig list-shared|show-shared`,
+//! `az sig image-definition list-shared|show-shared`, `az sig image-version list-shared|show-shared`.
+
+use super::{get, Outcome, Shape};
+use crate::client::Client;
+use crate::error::Result;
+use crate::ids::{self, seg};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Deserialize)]
+pub struct SharedArgs {
+    location: String,
+    gallery_unique_name: Option<String>,
+    gallery_image_definition: Option<String>,
+    gallery_image_version: Option<String>,
+    shared_to: Option<String>,
+    subscription: Option<String>,
+}
+
+/// `sharedTo` exists only on the three list calls; its one value is `tenant`.
+fn shared_to_query(shared_to: &Option<String>) -> Result<Vec<(&'static str, &'static str)>> {
+    match shared_to {
+        None => Ok(vec![]),
+        Some(s) => super::choice("shared_to", s, &["tenant"]).map(|_| vec![("sharedTo", "tenant")]),
+    }
+}
+
+fn required<'a>(param: &str, v: &'a Option<String>) -> Result<&'a str> {
+    v.as_deref().ok_or_else(|| {
+        crate::error::Error::type_error(format!("missing required argument: '{param}'"))
+    })
+}
+
+/// Builds the path down to the level the arguments reach.
+/// Validates every name first, so an empty `sub` (no login yet) still reports bad input.
+fn shared_path(a: &SharedArgs, sub: &str, depth: usize) -> Result<String> {
+    let location = ids::location(&a.location)?;
+    let mut path = format!(
+        "/subscriptions/{}/providers/Microsoft.Compute/locations/{}/sharedGalleries",
+        seg(sub),
+        seg(&location)
+    );
+    if depth >= 1 {
+        path.push_str(&format!(
+            "/{}",
+            seg(&ids::name(
+                "gallery_unique_name",
+                required("gallery_unique_name", &a.gallery_unique_name)?
+            )?)
+        ));
+    }
+    if depth >= 2 {
+        path.push_str(&format!(
+            "/images/{}",
+            seg(ids::image_definition_name(required(
+                "gallery_image_definition",
+                &a.gallery_image_definition
+            )?)?)
+        ));
+    }
+    if depth >= 3 {
+        path.push_str(&format!(
+            "/versions/{}",
+            seg(&ids::name(
+                "gallery_image_version",
+                required("gallery_image_version", &a.gallery_image_version)?
+            )?)
+        ));
+    }
+    Ok(path)
+}
+
+async fn list_at(
+    client: &Client,
+    a: SharedArgs,
+    depth: usize,
+    op: &str,
+    suffix: &str,
+) -> Result<Outcome> {
+    let query = shared_to_query(&a.shared_to)?;
+    shared_path(&a, "", depth)?;
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let path = format!("{}{}", shared_path(&a, &sub.id, depth)?, suffix);
+    let items = super::list(
+        client,
+        &sub,
+        &path,
+        &client.api_version(op, "gallery"),
+        &query,
+    )
+    .await?;
+    Ok(Outcome::Value(Shape::Cli.apply(Value::Array(items))))
+}
+
+async fn show_at(client: &Client, a: SharedArgs, depth: usize, op: &str) -> Result<Outcome> {
+    shared_to_query(&a.shared_to)?;
+    shared_path(&a, "", depth)?;
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let v = get(
+        client,
+        &sub,
+        &shared_path(&a, &sub.id, depth)?,
+        &client.api_version(op, "gallery"),
+        &[],
+    )
+    .await?;
+    Ok(Outcome::Value(Shape::Cli.apply(v)))
+}
+
+pub async fn list_galleries(client: &Client, a: SharedArgs) -> Result<Outcome> {
+    list_at(client, a, 0, "sig.list_shared", "").await
+}
+
+pub async fn show_gallery(client: &Client, a: SharedArgs) -> Result<Outcome> {
+    show_at(client, a, 1, "sig.show_shared").await
+}
+
+pub async fn list_images(client: &Client, a: SharedArgs) -> Result<Outcome> {
+    list_at(client, a, 1, "sig.image_definition.list_shared", "/images").await
+}
+
+pub async fn show_image(client: &Client, a: SharedArgs) -> Result<Outcome> {
+    show_at(client, a, 2, "sig.image_definition.show_shared").await
+}
+
+pub async fn list_versions(client: &Client, a: SharedArgs) -> Result<Outcome> {
+    list_at(client, a, 2, "sig.image_version.list_shared", "/versions").await
+}
+
+pub async fn show_version(client: &Client, a: SharedArgs) -> Result<Outcome> {
+    show_at(client, a, 3, "sig.image_version.show_shared").await
+}

@@ -1,0 +1,177 @@
+//! The request pipeline: an ordered list of policies ending in the transport, as in azure-core.
+//! Order: request id → retry → (per try) auth → logging → transport.
+
+mod auth;
+mod logging;
+pub mod lro;
+pub mod pager;
+mod retry;
+mod transport;
+
+pub use auth::TokenProvider;
+pub use retry::RetryOptions;
+
+use crate::error::Result;
+use async_trait::async_trait;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::Method;
+use std::sync::Arc;
+use url::Url;
+
+/// Which token a request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    None,
+    /// An ARM token for this tenant.
+    Arm(String),
+    /// A Microsoft Graph token for this tenant.
+    Graph(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub url: Url,
+    pub headers: HeaderMap,
+    pub body: Option<bytes::Bytes>,
+    pub auth: Auth,
+    /// Tenants whose tokens go in `x-ms-authorization-auxiliary` (at most 3).
+    pub aux_tenants: Vec<String>,
+    /// Whether sending it twice is harmless (GET/PUT/DELETE, and the `/share` POST).
+    pub idempotent: bool,
+}
+
+impl Request {
+    pub fn new(method: Method, url: Url, auth: Auth) -> Self {
+        let idempotent = method != Method::POST && method != Method::PATCH;
+        Request {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            auth,
+            aux_tenants: vec![],
+            idempotent,
+        }
+    }
+
+    pub fn json(mut self, body: &serde_json::Value) -> Self {
+        self.headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        self.body = Some(bytes::Bytes::from(
+            serde_json::to_vec(body).expect("JSON values serialize"),
+        ));
+        self
+    }
+
+    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.insert(HeaderName::from_static(name), v);
+        }
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: bytes::Bytes,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> Result<serde_json::Value> {
+        if self.body.is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::from_slice(&self.body).map_err(|e| {
+            crate::error::Error::new(
+                crate::error::ErrorKind::ServiceResponse,
+                format!("The service returned unreadable JSON: {e}"),
+            )
+        })
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// One step of the pipeline; it calls `next` to go on.
+#[async_trait]
+pub trait Policy: Send + Sync {
+    async fn send(
+        &self,
+        ctx: &Context<'_>,
+        req: &mut Request,
+        next: &[Arc<dyn Policy>],
+    ) -> Result<Response>;
+}
+
+/// What policies may consult while sending.
+pub struct Context<'a> {
+    pub tokens: &'a dyn TokenProvider,
+}
+
+/// Calls the first policy of `chain`, handing it the rest.
+pub async fn next(
+    ctx: &Context<'_>,
+    req: &mut Request,
+    chain: &[Arc<dyn Policy>],
+) -> Result<Response> {
+    let (first, rest) = chain
+        .split_first()
+        .expect("the pipeline ends in a transport");
+    first.send(ctx, req, rest).await
+}
+
+pub struct Pipeline {
+    policies: Vec<Arc<dyn Policy>>,
+}
+
+impl Pipeline {
+    pub fn new(http: reqwest::Client, retry: RetryOptions) -> Self {
+        Pipeline {
+            policies: vec![
+                Arc::new(retry::RetryPolicy::new(retry)),
+                Arc::new(auth::AuthPolicy),
+                Arc::new(logging::LoggingPolicy),
+                Arc::new(transport::Transport(http)),
+            ],
+        }
+    }
+
+    pub async fn send(&self, ctx: &Context<'_>, mut req: Request) -> Result<Response> {
+        next(ctx, &mut req, &self.policies).await
+    }
+}
+
+/// Builds the one HTTP client of a session: rustls, HTTP/2 where offered, trusting the cloud's extra CA
+/// on this client only (never globally).
+pub fn http_client(ca_pem: Option<&str>) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("galleryshare/", env!("CARGO_PKG_VERSION")))
+        .pool_idle_timeout(std::time::Duration::from_secs(90))
+        .connect_timeout(std::time::Duration::from_secs(10));
+    if let Some(pem) = ca_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
+            crate::error::Error::invalid_param(
+                "cloud",
+                format!("The cloud's CA certificate is not valid PEM: {e}"),
+            )
+        })?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().map_err(|e| {
+        crate::error::Error::new(
+            crate::error::ErrorKind::ServiceRequest,
+            format!("Cannot build the HTTP client: {e}"),
+        )
+    })
+}

@@ -1,0 +1,52 @@
+//! Maps the core's errors to the exception classes of `galleryshare.exceptions` (azure-core's names).
+
+use crate::error::{Error, ErrorKind};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Validation => "ValidationError",
+        ErrorKind::Type => "TypeError",
+        ErrorKind::Authentication => "ClientAuthenticationError",
+        ErrorKind::NotFound => "ResourceNotFoundError",
+        ErrorKind::Exists => "ResourceExistsError",
+        ErrorKind::HttpResponse => "HttpResponseError",
+        ErrorKind::ServiceRequest => "ServiceRequestError",
+        ErrorKind::ServiceResponse => "ServiceResponseError",
+        ErrorKind::Timeout => "OperationTimeoutError",
+    }
+}
+
+pub fn to_py(e: Error) -> PyErr {
+    if e.kind == ErrorKind::Type {
+        return PyTypeError::new_err(e.message);
+    }
+    Python::attach(|py| build(py, &e).unwrap_or_else(|err| err))
+}
+
+fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
+    let module = py.import("galleryshare.exceptions")?;
+    let class = module.getattr(class_name(e.kind))?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("status_code", e.status)?;
+    kwargs.set_item("parameter", e.parameter.as_deref())?;
+    if let Some(s) = &e.service {
+        let details = PyList::empty(py);
+        for d in &s.details {
+            details.append(pythonize_json(py, d)?)?;
+        }
+        let error = module
+            .getattr("ODataV4Format")?
+            .call((&s.code, &s.message, s.target.as_deref(), details), None)?;
+        kwargs.set_item("error", error)?;
+    }
+    let instance = class.call((&e.message,), Some(&kwargs))?;
+    Ok(PyErr::from_value(instance))
+}
+
+/// Small JSON values (error details) to Python objects, through the json module.
+fn pythonize_json<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?.call_method1("loads", (v.to_string(),))
+}

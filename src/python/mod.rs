@@ -1,0 +1,20 @@
+//! The only code that touches PyO3: the `galleryshare._core` module.
+
+mod client;
+mod emulator;
+mod errors;
+mod runtime;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Rust `log` records (and azure_core's `tracing` events, via tracing's log feature) go to Python logging.
+    let _ = pyo3_log::try_init();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<client::Client>()?;
+    m.add_class::<client::Poller>()?;
+    m.add_function(wrap_pyfunction!(client::cloud_named, m)?)?;
+    emulator::register(m)?;
+    Ok(())
+}
