@@ -208,9 +208,18 @@ impl Client {
             ));
         }
         match explicit {
-            Some(s) => profile.find(s).cloned().ok_or_else(|| {
-                Error::invalid_param("subscription", format!("Subscription '{s}' not found. Check the spelling and case, or run az.account.list() to see the subscriptions your logins reach."))
-            }),
+            Some(s) => match profile.find(s) {
+                Some(found) => Ok(found.clone()),
+                // An id no login lists (e.g. access granted since login) is tried with the current login.
+                None if crate::ids::is_guid(s) => Ok(Subscription {
+                    id: s.to_ascii_lowercase(),
+                    name: s.to_string(),
+                    tenant_id: profile.current_tenant().unwrap_or_else(|| profile.logins[0].tenant_id.clone()),
+                    state: "Enabled".into(),
+                    login: 0,
+                }),
+                None => Err(Error::invalid_param("subscription", format!("Subscription '{s}' not found. Check the spelling and case, or run az.account.list() to see the subscriptions your logins reach."))),
+            },
             None => {
                 let current = profile.current.as_deref().ok_or_else(|| Error::validation("No subscription is selected; pass subscription=... or run az.account.set(subscription=...)."))?;
                 profile.find(current).cloned().ok_or_else(|| Error::validation("The current subscription is no longer available."))

@@ -1,0 +1,128 @@
+"""``python -m galleryshare demo``: the docs' direct-sharing walkthrough on the embedded emulator,
+each step printed as the Azure CLI command it mirrors, then its result."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any, Callable, List, Optional
+
+import galleryshare as gs
+
+RG, GALLERY, IMAGE = "myGalleryRG", "myGallery", "myImageDefinition"
+
+
+def _show(result: Any, limit: int = 14) -> None:
+    if result is None:
+        return
+    lines = json.dumps(result, indent=2).splitlines()
+    for line in lines[:limit]:
+        print("    " + line)
+    if len(lines) > limit:
+        print(f"    … ({len(lines) - limit} more lines)")
+
+
+class Demo:
+    def __init__(self) -> None:
+        self.steps = 0
+        self.started = time.perf_counter()
+
+    def section(self, title: str) -> None:
+        print(f"\n== {title} ==")
+
+    def step(self, command: str, call: Callable[[], Any], limit: int = 14) -> Any:
+        self.steps += 1
+        print(f"\n$ {command}")
+        t = time.perf_counter()
+        result = call()
+        _show(result, limit)
+        print(f"  ({(time.perf_counter() - t) * 1000:.0f} ms)")
+        return result
+
+
+def run_demo() -> int:
+    demo = Demo()
+    with gs.emulator.start(lro_delay=0.2) as emu:
+        d = emu.directory
+        contoso_t, fabrikam_t = d.tenant("contoso").id, d.tenant("fabrikam").id
+        fab_sub = d.subscription("fabrikam-prod").id
+        admin, fab_admin = d.app("contoso-admin"), d.app("fabrikam-admin")
+        print(f"Embedded Azure emulator at {emu.endpoint} (tenants: contoso {contoso_t}, fabrikam {fabrikam_t})")
+
+        demo.section("Publisher: contoso-admin creates a gallery with an image in contoso-prod")
+        az = gs.Az(cloud=emu.cloud)
+        demo.step(f"az login --service-principal -u {admin.client_id} -p *** --tenant {contoso_t}",
+                  lambda: az.login(service_principal=True, username=admin.client_id, password=admin.secret,
+                                   tenant=contoso_t, query="[].{name:name, id:id, isDefault:isDefault}"))
+        demo.step("az account set --subscription contoso-prod", lambda: az.account.set(subscription="contoso-prod"))
+        demo.step(f"az group create --name {RG} --location eastus", lambda: az.group.create(name=RG, location="eastus"))
+        demo.step(f"az sig create --resource-group {RG} --gallery-name {GALLERY} --permissions groups",
+                  lambda: az.sig.create(resource_group=RG, gallery_name=GALLERY, permissions="groups"))
+        demo.step(f"az sig image-definition create -g {RG} -r {GALLERY} -i {IMAGE} -p contoso -f ubuntu -s 22_04 --os-type linux",
+                  lambda: az.sig.image_definition.create(resource_group=RG, gallery_name=GALLERY,
+                                                         gallery_image_definition=IMAGE, publisher="contoso",
+                                                         offer="ubuntu", sku="22_04", os_type="linux",
+                                                         query="{name:name, osType:osType, identifier:identifier}"))
+        managed = az.group.show(name="images", query="id") + "/providers/Microsoft.Compute/images/ubuntu-base"
+        demo.step(f"az sig image-version create -g {RG} -r {GALLERY} -i {IMAGE} -e 1.0.0 --managed-image {managed} --target-regions eastus westus",
+                  lambda: az.sig.image_version.create(resource_group=RG, gallery_name=GALLERY,
+                                                      gallery_image_definition=IMAGE, gallery_image_version="1.0.0",
+                                                      managed_image=managed, target_regions=["eastus", "westus"],
+                                                      query="{name:name, regions:publishingProfile.targetRegions[].name}"))
+        demo.step(f"az sig show -g {RG} -r {GALLERY} --query id",
+                  lambda: az.sig.show(resource_group=RG, gallery_name=GALLERY, query="id"))
+
+        demo.section("Share directly with a subscription in another tenant")
+        demo.step(f"az sig share add -g {RG} -r {GALLERY} --subscription-ids {fab_sub}",
+                  lambda: az.sig.share.add(resource_group=RG, gallery_name=GALLERY, subscription_ids=[fab_sub]))
+        unique = demo.step(f"az sig show -g {RG} -r {GALLERY} --select permissions",
+                           lambda: az.sig.show(resource_group=RG, gallery_name=GALLERY, select="permissions",
+                                               query="{permissions:sharingProfile.permissions, groups:sharingProfile.groups, uniqueName:identifier.uniqueName}"))["uniqueName"]
+
+        demo.section("Consumer: fabrikam-admin sees the shared gallery from fabrikam-prod")
+        consumer = gs.Az(cloud=emu.cloud)
+        demo.step(f"az login --service-principal -u {fab_admin.client_id} -p *** --tenant {fabrikam_t}",
+                  lambda: consumer.login(service_principal=True, username=fab_admin.client_id, password=fab_admin.secret,
+                                         tenant=fabrikam_t, query="[].name"))
+        for region in ("eastus", "westus", "northeurope"):
+            demo.step(f"az sig list-shared --location {region} --query [].uniqueId",
+                      lambda region=region: consumer.sig.list_shared(location=region, query="[].uniqueId"))
+        demo.step(f"az sig image-version list-shared --gallery-unique-name {unique} -i {IMAGE} --location westus",
+                  lambda: consumer.sig.image_version.list_shared(gallery_unique_name=unique, gallery_image_definition=IMAGE,
+                                                                 location="westus", query="[].{name:name, uniqueId:uniqueId}"))
+
+        demo.section("Share with the whole fabrikam tenant (consumers then list with --shared-to tenant)")
+        demo.step(f"az sig share add -g {RG} -r {GALLERY} --tenant-ids {fabrikam_t}",
+                  lambda: az.sig.share.add(resource_group=RG, gallery_name=GALLERY, tenant_ids=[fabrikam_t]))
+        demo.step("az sig list-shared --location eastus --shared-to tenant --query [].name",
+                  lambda: consumer.sig.list_shared(location="eastus", shared_to="tenant", query="[].name"))
+
+        demo.section("Revoke: reset the sharing profile; the consumer loses sight at once")
+        demo.step(f"az sig share reset -g {RG} -r {GALLERY}", lambda: az.sig.share.reset(resource_group=RG, gallery_name=GALLERY))
+        demo.step("az sig list-shared --location eastus --shared-to tenant",
+                  lambda: consumer.sig.list_shared(location="eastus", shared_to="tenant"))
+        demo.step(f"az sig show -g {RG} -r {GALLERY} --query sharingProfile",
+                  lambda: az.sig.show(resource_group=RG, gallery_name=GALLERY, query="sharingProfile"))
+
+        demo.section("Bad input is refused before anything is sent")
+        try:
+            az.sig.share.add(resource_group=RG, gallery_name=GALLERY, subscription_ids=["not-a-guid"])
+        except gs.ValidationError as e:
+            print(f"\n$ az sig share add -g {RG} -r {GALLERY} --subscription-ids not-a-guid\n  ValidationError: {e}")
+        served = len(emu.requests())
+    print(f"\nDone: {demo.steps} commands, {served} HTTPS requests served by the emulator, "
+          f"{time.perf_counter() - demo.started:.1f} s.")
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["demo"]:
+        return run_demo()
+    print("usage: python -m galleryshare demo", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""The embedded Azure emulator: HTTPS ARM, an Entra ID token endpoint and a Graph subset, enforcing
+tenancy, RBAC and sharing rules — so demos, notebooks and tests run offline, for real.
+
+    with gs.emulator.start() as emu:
+        az = gs.Az(cloud=emu.cloud)
+        admin = emu.directory.app("contoso-admin")
+        az.login(service_principal=True, username=admin.client_id, password=admin.secret,
+                 tenant=emu.directory.tenant("contoso").id)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Union
+
+from . import _core
+from ._cloud import Cloud
+
+__all__ = ["Emulator", "Directory", "start", "default_seed", "main"]
+
+
+@dataclass(frozen=True)
+class Tenant:
+    name: str
+    id: str
+    domain: str
+
+
+@dataclass(frozen=True)
+class SubscriptionInfo:
+    name: str
+    id: str
+    tenant_id: str
+
+
+@dataclass(frozen=True)
+class App:
+    """An app registration; ``secret`` is never shown in ``repr``."""
+
+    name: str
+    client_id: str
+    home_tenant: str
+    secret: str = field(repr=False)
+    service_principals: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class User:
+    """A user; ``password`` is never shown in ``repr``."""
+
+    upn: str
+    id: str
+    display_name: str
+    tenant: str
+    password: str = field(repr=False)
+
+
+class Directory:
+    """The seeded tenants, subscriptions, apps and users, with their generated secrets."""
+
+    def __init__(self, raw: Dict[str, Any]):
+        self._raw = raw
+        tenant_ids = {t["name"]: t["id"] for t in raw.get("tenants", [])}
+        self.tenants = [Tenant(t["name"], t["id"], t.get("domain", "")) for t in raw.get("tenants", [])]
+        self.subscriptions = [
+            SubscriptionInfo(s["name"], s["id"], s.get("tenant_id") or tenant_ids.get(s.get("tenant", ""), ""))
+            for s in raw.get("subscriptions", [])
+        ]
+        self.apps = [
+            App(a["name"], a["client_id"], a.get("home_tenant", ""), a.get("secret", ""), dict(a.get("service_principals", {})))
+            for a in raw.get("apps", [])
+        ]
+        self.users = [
+            User(u["upn"], u["id"], u.get("display_name", ""), u.get("tenant", ""), u.get("password", ""))
+            for u in raw.get("users", [])
+        ]
+
+    @staticmethod
+    def _find(items: List[Any], attr: str, key: str, what: str) -> Any:
+        for item in items:
+            if getattr(item, attr).lower() == key.lower():
+                return item
+        known = ", ".join(getattr(i, attr) for i in items)
+        raise KeyError(f"no {what} {key!r} in the emulator's directory (known: {known})")
+
+    def tenant(self, name: str) -> Tenant:
+        return self._find(self.tenants, "name", name, "tenant")
+
+    def subscription(self, name: str) -> SubscriptionInfo:
+        return self._find(self.subscriptions, "name", name, "subscription")
+
+    def app(self, name: str) -> App:
+        return self._find(self.apps, "name", name, "app")
+
+    def user(self, upn: str) -> User:
+        return self._find(self.users, "upn", upn, "user")
+
+    def __repr__(self) -> str:
+        return (f"<Directory tenants={[t.name for t in self.tenants]} subscriptions={[s.name for s in self.subscriptions]} "
+                f"apps={[a.name for a in self.apps]} users={[u.upn for u in self.users]}>")
+
+
+class Emulator:
+    """A running emulator. Use as a context manager, or call :meth:`stop`."""
+
+    def __init__(self, native: "_core.Emulator"):
+        self._native = native
+        self.endpoint: str = native.endpoint
+        fd, self.ca_cert_path = tempfile.mkstemp(prefix="galleryshare-emulator-ca-", suffix=".pem")
+        with os.fdopen(fd, "w") as f:
+            f.write(native.ca_pem)
+        self.cloud = Cloud(
+            name="GalleryshareEmulator",
+            resource_manager=self.endpoint,
+            active_directory=self.endpoint,
+            microsoft_graph=self.endpoint,
+            ca_pem=native.ca_pem,
+        )
+        self.directory = Directory(json.loads(native.directory_json()))
+        self._stopped = False
+
+    @property
+    def control_key(self) -> str:
+        return self._native.control_key
+
+    def requests(self) -> List[Dict[str, Any]]:
+        """Every request the emulator served since the last reset (no headers, tokens or bodies)."""
+        return json.loads(self._native.request_log_json())
+
+    def clear_requests(self) -> None:
+        self._native.clear_request_log()
+
+    def reset(self) -> None:
+        """Back to the seeded state (same secrets), request log cleared."""
+        self._native.reset()
+
+    def set_lro_delay(self, seconds: float) -> None:
+        self._native.set_lro_delay_ms(int(seconds * 1000))
+
+    def set_page_size(self, n: int) -> None:
+        self._native.set_page_size(n)
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self._native.stop()
+        try:
+            os.unlink(self.ca_cert_path)
+        except OSError:
+            pass
+
+    def __enter__(self) -> "Emulator":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<galleryshare.emulator.Emulator {self.endpoint}>"
+
+
+def default_seed() -> Dict[str, Any]:
+    """The default seed as a dict: change it and pass it to :func:`start` as ``seed=``."""
+    return json.loads(_core.default_seed_json())
+
+
+def start(*, seed: Union[None, str, os.PathLike, Dict[str, Any]] = None, lro_delay: float = 0.2,
+          page_size: Optional[int] = None, port: int = 0) -> Emulator:
+    """Starts an emulator on 127.0.0.1. ``seed``: a dict or a JSON file path replacing the default seed;
+    ``lro_delay``: seconds a long-running operation stays InProgress (0 in tests)."""
+    if isinstance(seed, (str, os.PathLike)):
+        with open(seed, encoding="utf-8") as f:
+            seed = json.load(f)
+    if seed is not None and not isinstance(seed, dict):
+        raise TypeError(f"seed must be a dict or a path to a JSON file, not {type(seed).__name__}")
+    if lro_delay < 0:
+        raise ValueError("lro_delay must be >= 0")
+    native = _core.Emulator.start(json.dumps(seed) if seed is not None else None, int(lro_delay * 1000), page_size, port)
+    return Emulator(native)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """``galleryshare-emulator [--port N] [--seed FILE] [--lro-delay S]``: serves until interrupted and
+    prints the endpoints and seeded credentials as JSON."""
+    import argparse
+    import signal
+    import sys
+    import threading
+
+    p = argparse.ArgumentParser(prog="galleryshare-emulator", description=main.__doc__)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--seed", default=None)
+    p.add_argument("--lro-delay", type=float, default=0.2)
+    args = p.parse_args(argv)
+    emu = start(seed=args.seed, lro_delay=args.lro_delay, port=args.port)
+    print(json.dumps({"endpoint": emu.endpoint, "authority": emu.endpoint, "ca_cert_path": emu.ca_cert_path,
+                      "control_key": emu.control_key, "directory": json.loads(emu._native.directory_json())}, indent=2))
+    sys.stdout.flush()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        while not done.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    emu.stop()
+    return 0
