@@ -107,7 +107,7 @@ pub(crate) struct Directory {
 }
 
 /// Who a token or a role assignment names.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Principal<'a> {
     ServicePrincipal(&'a App),
     User(&'a User),
