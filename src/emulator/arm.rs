@@ -24,13 +24,21 @@ pub(crate) struct ArmError {
     pub code: String,
     pub message: String,
     pub target: Option<String>,
-    pub details: Option<Value>,
-    pub headers: HeaderMap,
+    pub details: Option<Box<Value>>,
+    /// Boxed to keep `Result<_, ArmError>` small; only 401s carry headers.
+    pub headers: Option<Box<HeaderMap>>,
 }
 
 impl ArmError {
     pub(crate) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ArmError { status, code: code.to_string(), message: message.into(), target: None, details: None, headers: HeaderMap::new() }
+        ArmError {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+            target: None,
+            details: None,
+            headers: None,
+        }
     }
 
     pub(crate) fn bad_request(code: &str, message: impl Into<String>) -> Self {
@@ -60,13 +68,20 @@ impl ArmError {
         )
     }
 
-    fn unauthorized(code: &str, message: impl Into<String>, authority: &str, description: &str) -> Self {
+    fn unauthorized(
+        code: &str,
+        message: impl Into<String>,
+        authority: &str,
+        description: &str,
+    ) -> Self {
         let mut e = Self::new(StatusCode::UNAUTHORIZED, code, message);
         let challenge = format!(
             "Bearer authorization_uri=\"{authority}\", error=\"invalid_token\", error_description=\"{description}\""
         );
         if let Ok(v) = HeaderValue::from_str(&challenge) {
-            e.headers.insert("www-authenticate", v);
+            let mut headers = HeaderMap::new();
+            headers.insert("www-authenticate", v);
+            e.headers = Some(Box::new(headers));
         }
         e
     }
@@ -79,9 +94,14 @@ impl IntoResponse for ArmError {
             error["target"] = json!(target);
         }
         if let Some(details) = self.details {
-            error["details"] = details;
+            error["details"] = *details;
         }
-        (self.status, self.headers, Json(json!({ "error": error }))).into_response()
+        (
+            self.status,
+            self.headers.map(|h| *h).unwrap_or_default(),
+            Json(json!({ "error": error })),
+        )
+            .into_response()
     }
 }
 
@@ -99,12 +119,19 @@ pub(crate) struct Ctx<'a> {
     pub api_version: String,
 }
 
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 impl Ctx<'_> {
     /// A query parameter by case-insensitive name.
     pub(crate) fn query(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub(crate) fn lro_delay(&self) -> std::time::Duration {
@@ -114,7 +141,10 @@ impl Ctx<'_> {
     /// One page of `items` as ARM lists them, with an absolute `nextLink` unless it is the last.
     pub(crate) fn page(&self, items: Vec<Value>) -> Value {
         let size = self.shared.config.lock().page_size.max(1);
-        let skip: usize = self.query("$skiptoken").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let skip: usize = self
+            .query("$skiptoken")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let next = skip + size;
         let value: Vec<Value> = items.iter().skip(skip).take(size).cloned().collect();
         let mut body = json!({ "value": value });
@@ -141,7 +171,12 @@ impl Ctx<'_> {
     }
 
     /// 403 `AuthorizationFailed` unless the caller may perform `action` over `scope`.
-    pub(crate) fn authorize(&self, world: &World, action: &str, scope: &str) -> Result<(), ArmError> {
+    pub(crate) fn authorize(
+        &self,
+        world: &World,
+        action: &str,
+        scope: &str,
+    ) -> Result<(), ArmError> {
         if rbac::is_allowed(&world.role_assignments, &self.caller.oid, action, scope) {
             return Ok(());
         }
@@ -160,7 +195,10 @@ impl Ctx<'_> {
     /// The request body as a JSON object, or 400 `InvalidRequestContent`.
     pub(crate) fn body_object(&self) -> Result<&serde_json::Map<String, Value>, ArmError> {
         self.body.as_object().ok_or_else(|| {
-            ArmError::bad_request("InvalidRequestContent", "The request content was invalid and could not be deserialized.")
+            ArmError::bad_request(
+                "InvalidRequestContent",
+                "The request content was invalid and could not be deserialized.",
+            )
         })
     }
 }
@@ -179,7 +217,9 @@ fn action_of(method: &Method, resource_type: &str) -> String {
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get("authorization")?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 fn authenticate(shared: &Shared, headers: &HeaderMap, authority: &str) -> Result<Claims, ArmError> {
@@ -218,13 +258,22 @@ fn authenticate(shared: &Shared, headers: &HeaderMap, authority: &str) -> Result
 }
 
 /// The subscription a request targets, checked against the token's tenant.
-fn check_subscription<'a>(shared: &'a Shared, caller: &Claims, sub: &str) -> Result<&'a Subscription, ArmError> {
+fn check_subscription<'a>(
+    shared: &'a Shared,
+    caller: &Claims,
+    sub: &str,
+) -> Result<&'a Subscription, ArmError> {
     let subscription = shared
         .directory
         .subscriptions
         .iter()
         .find(|s| s.id.eq_ignore_ascii_case(sub))
-        .ok_or_else(|| ArmError::not_found("SubscriptionNotFound", format!("The subscription '{sub}' could not be found.")))?;
+        .ok_or_else(|| {
+            ArmError::not_found(
+                "SubscriptionNotFound",
+                format!("The subscription '{sub}' could not be found."),
+            )
+        })?;
     if !subscription.tenant_id.eq_ignore_ascii_case(&caller.tid) {
         return Err(ArmError::unauthorized(
             "InvalidAuthenticationTokenTenant",
@@ -255,7 +304,12 @@ fn challenge_authority(shared: &Shared, parsed: Option<&Parsed>) -> String {
 
 /// Parses the raw query string into ordered pairs.
 pub(crate) fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
-    raw.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default()
+    raw.map(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .into_owned()
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// Handles one ARM request end to end.
@@ -269,7 +323,10 @@ pub(crate) fn handle(
 ) -> Response {
     let path = raw_path.trim_end_matches('/').to_string();
     let query = parse_query(raw_query);
-    let Some(api_version) = query.iter().find(|(k, _)| k.eq_ignore_ascii_case("api-version")).map(|(_, v)| v.clone())
+    let Some(api_version) = query
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("api-version"))
+        .map(|(_, v)| v.clone())
     else {
         return ArmError::bad_request(
             "MissingApiVersionParameter",
@@ -278,13 +335,32 @@ pub(crate) fn handle(
         .into_response();
     };
     let parsed = path::parse(&path);
-    let caller = match authenticate(shared, headers, &challenge_authority(shared, parsed.as_ref())) {
+    let caller = match authenticate(
+        shared,
+        headers,
+        &challenge_authority(shared, parsed.as_ref()),
+    ) {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let logged = LoggedCaller { tenant: caller.tid.clone(), principal: caller.oid.clone() };
-    let body = if body.is_empty() { Value::Null } else { serde_json::from_slice(body).unwrap_or(Value::Bool(false)) };
-    let ctx = Ctx { shared, method, path, query, body, caller, api_version };
+    let logged = LoggedCaller {
+        tenant: caller.tid.clone(),
+        principal: caller.oid.clone(),
+    };
+    let body = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(body).unwrap_or(Value::Bool(false))
+    };
+    let ctx = Ctx {
+        shared,
+        method,
+        path,
+        query,
+        body,
+        caller,
+        api_version,
+    };
     let mut response = match parsed {
         None => unknown_route(&ctx).into_response(),
         Some(parsed) => route(&ctx, &parsed).unwrap_or_else(IntoResponse::into_response),
@@ -296,7 +372,10 @@ pub(crate) fn handle(
 fn unknown_route(ctx: &Ctx) -> ArmError {
     ArmError::not_found(
         "InvalidResourceType",
-        format!("The resource type could not be found for api version '{}' at '{}'.", ctx.api_version, ctx.path),
+        format!(
+            "The resource type could not be found for api version '{}' at '{}'.",
+            ctx.api_version, ctx.path
+        ),
     )
 }
 
@@ -304,10 +383,17 @@ fn route(ctx: &Ctx, parsed: &Parsed) -> ArmResult {
     if let Some(sub) = path::subscription_of(&parsed.route) {
         check_subscription(ctx.shared, &ctx.caller, sub)?;
     }
-    let needs_rbac = !matches!(parsed.route, Route::Subscriptions | Route::Tenants | Route::Subscription { .. });
+    let needs_rbac = !matches!(
+        parsed.route,
+        Route::Subscriptions | Route::Tenants | Route::Subscription { .. }
+    );
     if needs_rbac {
         let world = ctx.shared.world.lock();
-        ctx.authorize(&world, &action_of(&ctx.method, &parsed.resource_type), &ctx.path)?;
+        ctx.authorize(
+            &world,
+            &action_of(&ctx.method, &parsed.resource_type),
+            &ctx.path,
+        )?;
     }
     handlers::dispatch(ctx, &parsed.route)
 }
@@ -317,7 +403,10 @@ pub(crate) fn method_not_allowed(ctx: &Ctx) -> ArmError {
     ArmError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "MethodNotAllowed",
-        format!("The requested resource does not support http method '{}'.", ctx.method),
+        format!(
+            "The requested resource does not support http method '{}'.",
+            ctx.method
+        ),
     )
 }
 
@@ -327,7 +416,11 @@ pub(crate) fn json_response(status: StatusCode, body: Value) -> Response {
 }
 
 /// A JSON response carrying LRO headers.
-pub(crate) fn lro_response(status: StatusCode, headers: HeaderMap, body: Option<Value>) -> Response {
+pub(crate) fn lro_response(
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Option<Value>,
+) -> Response {
     match body {
         Some(body) => (status, headers, Json(body)).into_response(),
         None => (status, headers).into_response(),

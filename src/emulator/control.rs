@@ -66,7 +66,10 @@ async fn config(State(shared): State<Arc<Shared>>, Json(update): Json<ConfigUpda
     if let Some(n) = update.page_size {
         config.page_size = n.max(1);
     }
-    Json(json!({"lro_delay_ms": config.lro_delay.as_millis() as u64, "page_size": config.page_size})).into_response()
+    Json(
+        json!({"lro_delay_ms": config.lro_delay.as_millis() as u64, "page_size": config.page_size}),
+    )
+    .into_response()
 }
 
 async fn directory(State(shared): State<Arc<Shared>>) -> Response {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::EmulatorError;
 
 /// Namespace of every derived id: `uuid v5(NAMESPACE, name)`, so docs can cite default-seed ids.
-pub(crate) const NAMESPACE: Uuid = Uuid::from_u128(0x6a1e_5a7e_9a11_4e2b_8c5d_67616c6c6572);
+pub(crate) const NAMESPACE: Uuid = Uuid::from_u128(0x6a1e_5a7e_9a11_4e2b_8c5d_6761_6c6c_6572);
 
 /// `uuid v5(NAMESPACE, name)`.
 pub(crate) fn derived_id(name: &str) -> String {
@@ -163,7 +163,9 @@ impl Directory {
     pub(crate) fn from_seed(seed: &Value) -> Result<Directory, EmulatorError> {
         let mut dir: Directory = serde_json::from_value(seed.clone())
             .map_err(|e| EmulatorError::new(format!("invalid seed: {e}")))?;
-        dir.tenants.iter_mut().for_each(|t| fill_id(&mut t.id, &t.name));
+        dir.tenants
+            .iter_mut()
+            .for_each(|t| fill_id(&mut t.id, &t.name));
         for app in &mut dir.apps {
             fill_id(&mut app.client_id, &app.name);
             app.secret = random_secret();
@@ -172,7 +174,11 @@ impl Directory {
             fill_id(&mut user.id, &user.upn);
             user.password = random_secret();
         }
-        let tenant_ids: Vec<(String, String)> = dir.tenants.iter().map(|t| (t.name.clone(), t.id.clone())).collect();
+        let tenant_ids: Vec<(String, String)> = dir
+            .tenants
+            .iter()
+            .map(|t| (t.name.clone(), t.id.clone()))
+            .collect();
         let tenant_id = |name: &str| {
             tenant_ids
                 .iter()
@@ -185,7 +191,9 @@ impl Directory {
             sub.tenant_id = tenant_id(&sub.tenant)?;
         }
         for app in &dir.apps {
-            app.tenants.iter().try_for_each(|t| tenant_id(t).map(drop))?;
+            app.tenants
+                .iter()
+                .try_for_each(|t| tenant_id(t).map(drop))?;
         }
         for user in &dir.users {
             tenant_id(&user.tenant)?;
@@ -198,15 +206,23 @@ impl Directory {
         let subs = self.resource_groups.iter().map(|rg| &rg.subscription);
         for sub in subs.chain(self.managed_images.iter().map(|i| &i.subscription)) {
             if self.subscription(sub).is_none() {
-                return Err(EmulatorError::new(format!("invalid seed: unknown subscription '{sub}'")));
+                return Err(EmulatorError::new(format!(
+                    "invalid seed: unknown subscription '{sub}'"
+                )));
             }
         }
         for ra in &self.role_assignments {
             if self.principal_by_name(&ra.principal).is_none() {
-                return Err(EmulatorError::new(format!("invalid seed: unknown principal '{}'", ra.principal)));
+                return Err(EmulatorError::new(format!(
+                    "invalid seed: unknown principal '{}'",
+                    ra.principal
+                )));
             }
             if super::rbac::role_by_name(&ra.role).is_none() {
-                return Err(EmulatorError::new(format!("invalid seed: unknown role '{}'", ra.role)));
+                return Err(EmulatorError::new(format!(
+                    "invalid seed: unknown role '{}'",
+                    ra.role
+                )));
             }
         }
         Ok(())
@@ -229,13 +245,15 @@ impl Directory {
 
     /// A subscription by id or name.
     pub(crate) fn subscription(&self, reference: &str) -> Option<&Subscription> {
-        self.subscriptions
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(reference) || s.name.eq_ignore_ascii_case(reference))
+        self.subscriptions.iter().find(|s| {
+            s.id.eq_ignore_ascii_case(reference) || s.name.eq_ignore_ascii_case(reference)
+        })
     }
 
     pub(crate) fn app_by_client_id(&self, client_id: &str) -> Option<&App> {
-        self.apps.iter().find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        self.apps
+            .iter()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
     }
 
     pub(crate) fn user_by_upn(&self, upn: &str) -> Option<&User> {
@@ -244,25 +262,41 @@ impl Directory {
 
     /// An app (by name or client id) or a user (by upn), as seeds name principals.
     pub(crate) fn principal_by_name(&self, name: &str) -> Option<Principal<'_>> {
-        if let Some(app) = self.apps.iter().find(|a| a.name == name || a.client_id.eq_ignore_ascii_case(name)) {
+        if let Some(app) = self
+            .apps
+            .iter()
+            .find(|a| a.name == name || a.client_id.eq_ignore_ascii_case(name))
+        {
             return Some(Principal::ServicePrincipal(app));
         }
         self.user_by_upn(name).map(Principal::User)
     }
 
     /// The principal with this object id in this tenant (a service principal or a user).
-    pub(crate) fn principal_by_object_id(&self, tenant: &Tenant, oid: &str) -> Option<Principal<'_>> {
+    pub(crate) fn principal_by_object_id(
+        &self,
+        tenant: &Tenant,
+        oid: &str,
+    ) -> Option<Principal<'_>> {
         let app = self.apps.iter().find(|a| {
-            a.tenants.contains(&tenant.name) && service_principal_id(&a.name, &tenant.name).eq_ignore_ascii_case(oid)
+            a.tenants.contains(&tenant.name)
+                && service_principal_id(&a.name, &tenant.name).eq_ignore_ascii_case(oid)
         });
         if let Some(app) = app {
             return Some(Principal::ServicePrincipal(app));
         }
-        self.users.iter().find(|u| u.tenant == tenant.name && u.id.eq_ignore_ascii_case(oid)).map(Principal::User)
+        self.users
+            .iter()
+            .find(|u| u.tenant == tenant.name && u.id.eq_ignore_ascii_case(oid))
+            .map(Principal::User)
     }
 
     /// The object id a seeded principal has in a tenant, if it exists there.
-    pub(crate) fn object_id_in(&self, principal: &Principal<'_>, tenant: &Tenant) -> Option<String> {
+    pub(crate) fn object_id_in(
+        &self,
+        principal: &Principal<'_>,
+        tenant: &Tenant,
+    ) -> Option<String> {
         match principal {
             Principal::ServicePrincipal(app) if app.tenants.contains(&tenant.name) => {
                 Some(service_principal_id(&app.name, &tenant.name))
@@ -274,14 +308,21 @@ impl Directory {
 
     /// The directory as `Emulator::directory()` shows it; secrets only when asked.
     pub(crate) fn to_json(&self, with_secrets: bool) -> Value {
-        let tenants: Vec<Value> =
-            self.tenants.iter().map(|t| json!({"name": t.name, "id": t.id, "domain": t.domain})).collect();
+        let tenants: Vec<Value> = self
+            .tenants
+            .iter()
+            .map(|t| json!({"name": t.name, "id": t.id, "domain": t.domain}))
+            .collect();
         let subscriptions: Vec<Value> = self
             .subscriptions
             .iter()
             .map(|s| json!({"name": s.name, "id": s.id, "tenant": s.tenant, "tenant_id": s.tenant_id}))
             .collect();
-        let apps: Vec<Value> = self.apps.iter().map(|a| self.app_json(a, with_secrets)).collect();
+        let apps: Vec<Value> = self
+            .apps
+            .iter()
+            .map(|a| self.app_json(a, with_secrets))
+            .collect();
         let users: Vec<Value> = self
             .users
             .iter()
@@ -302,7 +343,9 @@ impl Directory {
         let resource_groups: Vec<Value> = self
             .resource_groups
             .iter()
-            .map(|r| json!({"subscription": r.subscription, "name": r.name, "location": r.location}))
+            .map(
+                |r| json!({"subscription": r.subscription, "name": r.name, "location": r.location}),
+            )
             .collect();
         let managed_images: Vec<Value> = self
             .managed_images
@@ -318,8 +361,11 @@ impl Directory {
     }
 
     fn app_json(&self, app: &App, with_secrets: bool) -> Value {
-        let sps: serde_json::Map<String, Value> =
-            app.tenants.iter().map(|t| (t.clone(), json!(service_principal_id(&app.name, t)))).collect();
+        let sps: serde_json::Map<String, Value> = app
+            .tenants
+            .iter()
+            .map(|t| (t.clone(), json!(service_principal_id(&app.name, t))))
+            .collect();
         let mut v = json!({"name": app.name, "client_id": app.client_id, "home_tenant": app.home_tenant,
                            "tenants": app.tenants, "service_principals": sps});
         if with_secrets {

@@ -67,21 +67,31 @@ pub(crate) struct Signer {
 
 impl Signer {
     pub(crate) fn generate() -> Result<Signer, EmulatorError> {
-        let key = rcgen::KeyPair::generate()
-            .map_err(|e| EmulatorError::new(format!("cannot generate the token signing key: {e}")))?;
+        let key = rcgen::KeyPair::generate().map_err(|e| {
+            EmulatorError::new(format!("cannot generate the token signing key: {e}"))
+        })?;
         let raw = key.public_key_raw();
-        let (x, y) = (URL_SAFE_NO_PAD.encode(&raw[1..33]), URL_SAFE_NO_PAD.encode(&raw[33..65]));
+        let (x, y) = (
+            URL_SAFE_NO_PAD.encode(&raw[1..33]),
+            URL_SAFE_NO_PAD.encode(&raw[33..65]),
+        );
         let kid = uuid::Uuid::new_v4().simple().to_string();
         let decoding = DecodingKey::from_ec_components(&x, &y)
             .map_err(|e| EmulatorError::new(format!("bad token signing key: {e}")))?;
         let jwk = json!({"kty": "EC", "use": "sig", "kid": kid, "crv": "P-256", "x": x, "y": y, "alg": "ES256"});
-        Ok(Signer { kid, encoding: EncodingKey::from_ec_der(&key.serialize_der()), decoding, jwk })
+        Ok(Signer {
+            kid,
+            encoding: EncodingKey::from_ec_der(&key.serialize_der()),
+            decoding,
+            jwk,
+        })
     }
 
     pub(crate) fn sign(&self, claims: &Claims) -> String {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.encoding).expect("ES256 signing with a valid key cannot fail")
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .expect("ES256 signing with a valid key cannot fail")
     }
 
     /// Checks signature, expiry and that the audience is one of `audiences`.
@@ -96,7 +106,10 @@ impl Signer {
         if claims.exp <= now() {
             return Err(TokenError::Expired { exp: claims.exp });
         }
-        if !audiences.iter().any(|a| a.eq_ignore_ascii_case(&claims.aud)) {
+        if !audiences
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(&claims.aud))
+        {
             return Err(TokenError::WrongAudience(claims.aud));
         }
         Ok(claims)
@@ -121,7 +134,12 @@ struct AadError {
 
 impl AadError {
     fn new(status: StatusCode, error: &'static str, code: u32, message: impl Into<String>) -> Self {
-        AadError { status, error, code, message: message.into() }
+        AadError {
+            status,
+            error,
+            code,
+            message: message.into(),
+        }
     }
 
     fn tenant_not_found(tenant: &str) -> Self {
@@ -160,14 +178,18 @@ impl IntoResponse for AadError {
 
 /// Maps a requested scope to the audience of the token.
 fn audience_for(scope: &str) -> Option<&'static str> {
-    scope.split_whitespace().find_map(|s| match s.to_ascii_lowercase().as_str() {
-        "https://management.azure.com/.default"
-        | "https://management.azure.com//.default"
-        | "https://management.core.windows.net/.default"
-        | "https://management.core.windows.net//.default" => Some(ARM_AUDIENCE),
-        "https://graph.microsoft.com/.default" | "https://graph.microsoft.com//.default" => Some(GRAPH_AUDIENCE),
-        _ => None,
-    })
+    scope
+        .split_whitespace()
+        .find_map(|s| match s.to_ascii_lowercase().as_str() {
+            "https://management.azure.com/.default"
+            | "https://management.azure.com//.default"
+            | "https://management.core.windows.net/.default"
+            | "https://management.core.windows.net//.default" => Some(ARM_AUDIENCE),
+            "https://graph.microsoft.com/.default" | "https://graph.microsoft.com//.default" => {
+                Some(GRAPH_AUDIENCE)
+            }
+            _ => None,
+        })
 }
 
 fn base_claims(tenant: &Tenant, audience: &str, oid: String, appid: &str, idtyp: &str) -> Claims {
@@ -188,8 +210,15 @@ fn base_claims(tenant: &Tenant, audience: &str, oid: String, appid: &str, idtyp:
     }
 }
 
-fn client_credentials(dir: &Directory, tenant: &Tenant, form: &HashMap<String, String>) -> Result<Claims, AadError> {
-    let client_id = form.get("client_id").map(String::as_str).unwrap_or_default();
+fn client_credentials(
+    dir: &Directory,
+    tenant: &Tenant,
+    form: &HashMap<String, String>,
+) -> Result<Claims, AadError> {
+    let client_id = form
+        .get("client_id")
+        .map(String::as_str)
+        .unwrap_or_default();
     let app = dir.app_by_client_id(client_id).filter(|a| a.tenants.contains(&tenant.name)).ok_or_else(|| {
         AadError::new(
             StatusCode::BAD_REQUEST,
@@ -224,13 +253,23 @@ fn client_credentials(dir: &Directory, tenant: &Tenant, form: &HashMap<String, S
     }
 }
 
-fn password_grant(dir: &Directory, tenant_ref: &str, form: &HashMap<String, String>) -> Result<Claims, AadError> {
+fn password_grant(
+    dir: &Directory,
+    tenant_ref: &str,
+    form: &HashMap<String, String>,
+) -> Result<Claims, AadError> {
     let username = form.get("username").map(String::as_str).unwrap_or_default();
-    let any_tenant = matches!(tenant_ref.to_ascii_lowercase().as_str(), "organizations" | "common");
+    let any_tenant = matches!(
+        tenant_ref.to_ascii_lowercase().as_str(),
+        "organizations" | "common"
+    );
     let tenant = if any_tenant {
         None
     } else {
-        Some(dir.tenant(tenant_ref).ok_or_else(|| AadError::tenant_not_found(tenant_ref))?)
+        Some(
+            dir.tenant(tenant_ref)
+                .ok_or_else(|| AadError::tenant_not_found(tenant_ref))?,
+        )
     };
     let user = dir.user_by_upn(username).filter(|u| tenant.is_none_or(|t| t.name == u.tenant)).ok_or_else(|| {
         AadError::new(
@@ -252,20 +291,34 @@ fn password_grant(dir: &Directory, tenant_ref: &str, form: &HashMap<String, Stri
             "Error validating credentials due to invalid username or password.",
         ));
     }
-    let home = dir.tenant(&user.tenant).expect("seed validation ensures users have a tenant");
-    let client_id = form.get("client_id").map(String::as_str).unwrap_or_default();
+    let home = dir
+        .tenant(&user.tenant)
+        .expect("seed validation ensures users have a tenant");
+    let client_id = form
+        .get("client_id")
+        .map(String::as_str)
+        .unwrap_or_default();
     let mut claims = base_claims(home, "", user.id.clone(), client_id, "user");
     claims.upn = Some(user.upn.clone());
     claims.name = Some(user.display_name.clone());
     Ok(claims)
 }
 
-fn issue(shared: &Shared, tenant_ref: &str, form: &HashMap<String, String>) -> Result<Value, AadError> {
+fn issue(
+    shared: &Shared,
+    tenant_ref: &str,
+    form: &HashMap<String, String>,
+) -> Result<Value, AadError> {
     let dir = &shared.directory;
-    let grant = form.get("grant_type").map(String::as_str).unwrap_or_default();
+    let grant = form
+        .get("grant_type")
+        .map(String::as_str)
+        .unwrap_or_default();
     let scope = form.get("scope").map(String::as_str).unwrap_or_default();
     let tenant = dir.tenant(tenant_ref);
-    if tenant.is_none() && !(grant == "password" && matches!(tenant_ref, "organizations" | "common")) {
+    if tenant.is_none()
+        && !(grant == "password" && matches!(tenant_ref, "organizations" | "common"))
+    {
         return Err(AadError::tenant_not_found(tenant_ref));
     }
     if scope.is_empty() {
@@ -306,7 +359,11 @@ fn issue(shared: &Shared, tenant_ref: &str, form: &HashMap<String, String>) -> R
 }
 
 /// `POST /{tenant}/oauth2/v2.0/token`. The form is never logged: it carries secrets.
-pub(crate) async fn token(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>, body: Bytes) -> Response {
+pub(crate) async fn token(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+    body: Bytes,
+) -> Response {
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     match issue(&shared, &tenant, &form) {
         Ok(body) => Json(body).into_response(),
@@ -315,7 +372,10 @@ pub(crate) async fn token(State(shared): State<Arc<Shared>>, Path(tenant): Path<
 }
 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
-pub(crate) async fn openid_configuration(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>) -> Response {
+pub(crate) async fn openid_configuration(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+) -> Response {
     let tid = match shared.directory.tenant(&tenant) {
         Some(t) => t.id.clone(),
         None if matches!(tenant.as_str(), "organizations" | "common") => "{tenantid}".to_string(),
@@ -350,7 +410,10 @@ pub(crate) async fn jwks(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// `GET /{tenant}/discovery/instance` (MSAL's instance discovery), pointing back at this authority.
-pub(crate) async fn instance_discovery(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>) -> Response {
+pub(crate) async fn instance_discovery(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+) -> Response {
     let host = shared.endpoint.trim_start_matches("https://").to_string();
     Json(json!({
         "tenant_discovery_endpoint": format!("{}/{tenant}/v2.0/.well-known/openid-configuration", shared.endpoint),
@@ -366,21 +429,40 @@ mod tests {
 
     #[test]
     fn scopes_map_to_audiences() {
-        assert_eq!(audience_for("https://management.core.windows.net//.default"), Some(ARM_AUDIENCE));
-        assert_eq!(audience_for("https://management.azure.com/.default"), Some(ARM_AUDIENCE));
-        assert_eq!(audience_for("https://graph.microsoft.com/.default"), Some(GRAPH_AUDIENCE));
+        assert_eq!(
+            audience_for("https://management.core.windows.net//.default"),
+            Some(ARM_AUDIENCE)
+        );
+        assert_eq!(
+            audience_for("https://management.azure.com/.default"),
+            Some(ARM_AUDIENCE)
+        );
+        assert_eq!(
+            audience_for("https://graph.microsoft.com/.default"),
+            Some(GRAPH_AUDIENCE)
+        );
         assert_eq!(audience_for("https://vault.azure.net/.default"), None);
     }
 
     #[test]
     fn signed_tokens_verify_and_audience_is_checked() {
         let signer = Signer::generate().unwrap();
-        let tenant = Tenant { name: "t".into(), id: "tid".into(), domain: "t.com".into() };
+        let tenant = Tenant {
+            name: "t".into(),
+            id: "tid".into(),
+            domain: "t.com".into(),
+        };
         let claims = base_claims(&tenant, ARM_AUDIENCE, "oid".into(), "app", "app");
         let token = signer.sign(&claims);
         assert_eq!(signer.verify(&token, &ARM_AUDIENCES).unwrap().oid, "oid");
-        assert!(matches!(signer.verify(&token, &[GRAPH_AUDIENCE]), Err(TokenError::WrongAudience(_))));
+        assert!(matches!(
+            signer.verify(&token, &[GRAPH_AUDIENCE]),
+            Err(TokenError::WrongAudience(_))
+        ));
         let other = Signer::generate().unwrap();
-        assert_eq!(other.verify(&token, &ARM_AUDIENCES).unwrap_err(), TokenError::Invalid);
+        assert_eq!(
+            other.verify(&token, &ARM_AUDIENCES).unwrap_err(),
+            TokenError::Invalid
+        );
     }
 }

@@ -23,7 +23,8 @@ pub(crate) struct Operation {
 }
 
 fn timestamp(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 impl Operation {
@@ -48,8 +49,14 @@ impl Operation {
                 headers.insert(HeaderName::from_static(name), v);
             }
         };
-        put("azure-asyncoperation", format!("{base}?api-version={}", self.api_version));
-        put("location", format!("{base}?monitor=true&api-version={}", self.api_version));
+        put(
+            "azure-asyncoperation",
+            format!("{base}?api-version={}", self.api_version),
+        );
+        put(
+            "location",
+            format!("{base}?monitor=true&api-version={}", self.api_version),
+        );
         put("retry-after", retry_after);
         headers
     }
@@ -70,7 +77,10 @@ impl Operation {
             return (StatusCode::ACCEPTED, None);
         }
         let mut result = self.result.clone();
-        if let Some(state) = result.as_mut().and_then(|r| r.pointer_mut("/properties/provisioningState")) {
+        if let Some(state) = result
+            .as_mut()
+            .and_then(|r| r.pointer_mut("/properties/provisioningState"))
+        {
             *state = json!("Succeeded");
         }
         (StatusCode::OK, result)
@@ -109,9 +119,19 @@ mod tests {
         let mut world = World::default();
         let op = begin(&mut world, "s", "East US", "v", Duration::ZERO, None);
         assert_eq!(op.headers("https://e")["retry-after"], "0");
-        assert!(op.headers("https://e")["location"].to_str().unwrap().contains("locations/eastus/capsOperations"));
+        assert!(op.headers("https://e")["location"]
+            .to_str()
+            .unwrap()
+            .contains("locations/eastus/capsOperations"));
         assert_eq!(op.status()["status"], "Succeeded");
-        let slow = begin(&mut world, "s", "eastus", "v", Duration::from_millis(1500), None);
+        let slow = begin(
+            &mut world,
+            "s",
+            "eastus",
+            "v",
+            Duration::from_millis(1500),
+            None,
+        );
         assert_eq!(slow.headers("https://e")["retry-after"], "2");
         assert_eq!(slow.status()["status"], "InProgress");
         assert_eq!(slow.monitor().0, StatusCode::ACCEPTED);

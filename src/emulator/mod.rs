@@ -72,8 +72,9 @@ impl Emulator {
     pub async fn start(options: Options) -> Result<Emulator, EmulatorError> {
         let seed = options.seed.clone().unwrap_or_else(default_seed);
         let directory = directory::Directory::from_seed(&seed)?;
-        let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
-            .map_err(|e| EmulatorError::new(format!("cannot bind 127.0.0.1:{}: {e}", options.port)))?;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", options.port)).map_err(|e| {
+            EmulatorError::new(format!("cannot bind 127.0.0.1:{}: {e}", options.port))
+        })?;
         listener
             .set_nonblocking(true)
             .map_err(|e| EmulatorError::new(format!("cannot configure the listener: {e}")))?;
@@ -83,10 +84,19 @@ impl Emulator {
             .port();
         let endpoint = format!("https://127.0.0.1:{port}");
         let tls = tls::generate()?;
-        let shared = Arc::new(server::Shared::new(endpoint, tls.ca_pem.clone(), directory, &options)?);
+        let shared = Arc::new(server::Shared::new(
+            endpoint,
+            tls.ca_pem.clone(),
+            directory,
+            &options,
+        )?);
         let handle = axum_server::Handle::new();
         let task = server::spawn(shared.clone(), listener, &tls, handle.clone())?;
-        Ok(Emulator { shared, handle, task: Mutex::new(Some(task)) })
+        Ok(Emulator {
+            shared,
+            handle,
+            task: Mutex::new(Some(task)),
+        })
     }
 
     /// Base URL of ARM, the token authority and Graph: `https://127.0.0.1:PORT`.
@@ -143,6 +153,8 @@ impl Emulator {
 
 impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Emulator").field("endpoint", &self.shared.endpoint).finish_non_exhaustive()
+        f.debug_struct("Emulator")
+            .field("endpoint", &self.shared.endpoint)
+            .finish_non_exhaustive()
     }
 }

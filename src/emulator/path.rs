@@ -9,28 +9,111 @@ use percent_encoding::percent_decode_str;
 pub(crate) enum Route {
     Subscriptions,
     Tenants,
-    Subscription { sub: String },
-    ResourceGroups { sub: String },
-    ResourceGroup { sub: String, rg: String },
-    RoleDefinitions { scope: String },
-    RoleDefinition { scope: String, id: String },
-    RoleAssignments { scope: String },
-    RoleAssignment { scope: String, name: String },
-    ManagedImage { sub: String, rg: String, name: String },
-    Galleries { sub: String, rg: Option<String> },
-    Gallery { sub: String, rg: String, gallery: String },
-    GalleryShare { sub: String, rg: String, gallery: String },
-    Images { sub: String, rg: String, gallery: String },
-    Image { sub: String, rg: String, gallery: String, image: String },
-    Versions { sub: String, rg: String, gallery: String, image: String },
-    Version { sub: String, rg: String, gallery: String, image: String, version: String },
-    CapsOperation { sub: String, location: String, id: String },
-    SharedGalleries { sub: String, location: String },
-    SharedGallery { sub: String, location: String, unique: String },
-    SharedImages { sub: String, location: String, unique: String },
-    SharedImage { sub: String, location: String, unique: String, image: String },
-    SharedVersions { sub: String, location: String, unique: String, image: String },
-    SharedVersion { sub: String, location: String, unique: String, image: String, version: String },
+    Subscription {
+        sub: String,
+    },
+    ResourceGroups {
+        sub: String,
+    },
+    ResourceGroup {
+        sub: String,
+        rg: String,
+    },
+    RoleDefinitions {
+        scope: String,
+    },
+    RoleDefinition {
+        scope: String,
+        id: String,
+    },
+    RoleAssignments {
+        scope: String,
+    },
+    RoleAssignment {
+        scope: String,
+        name: String,
+    },
+    ManagedImage {
+        sub: String,
+        rg: String,
+        name: String,
+    },
+    Galleries {
+        sub: String,
+        rg: Option<String>,
+    },
+    Gallery {
+        sub: String,
+        rg: String,
+        gallery: String,
+    },
+    GalleryShare {
+        sub: String,
+        rg: String,
+        gallery: String,
+    },
+    Images {
+        sub: String,
+        rg: String,
+        gallery: String,
+    },
+    Image {
+        sub: String,
+        rg: String,
+        gallery: String,
+        image: String,
+    },
+    Versions {
+        sub: String,
+        rg: String,
+        gallery: String,
+        image: String,
+    },
+    Version {
+        sub: String,
+        rg: String,
+        gallery: String,
+        image: String,
+        version: String,
+    },
+    CapsOperation {
+        sub: String,
+        location: String,
+        id: String,
+    },
+    SharedGalleries {
+        sub: String,
+        location: String,
+    },
+    SharedGallery {
+        sub: String,
+        location: String,
+        unique: String,
+    },
+    SharedImages {
+        sub: String,
+        location: String,
+        unique: String,
+    },
+    SharedImage {
+        sub: String,
+        location: String,
+        unique: String,
+        image: String,
+    },
+    SharedVersions {
+        sub: String,
+        location: String,
+        unique: String,
+        image: String,
+    },
+    SharedVersion {
+        sub: String,
+        location: String,
+        unique: String,
+        image: String,
+        version: String,
+    },
 }
 
 /// A parsed path with the action an RBAC check uses (`{ns}/{types}/` + verb).
@@ -64,12 +147,27 @@ fn split_authorization(segs: &[String]) -> Option<(String, &[String])> {
 fn authorization_route(scope: String, rest: &[String]) -> Option<Parsed> {
     let (kind, route) = match rest {
         [t] if is(t, "roleDefinitions") => ("roleDefinitions", Route::RoleDefinitions { scope }),
-        [t, id] if is(t, "roleDefinitions") => ("roleDefinitions", Route::RoleDefinition { scope, id: id.clone() }),
+        [t, id] if is(t, "roleDefinitions") => (
+            "roleDefinitions",
+            Route::RoleDefinition {
+                scope,
+                id: id.clone(),
+            },
+        ),
         [t] if is(t, "roleAssignments") => ("roleAssignments", Route::RoleAssignments { scope }),
-        [t, n] if is(t, "roleAssignments") => ("roleAssignments", Route::RoleAssignment { scope, name: n.clone() }),
+        [t, n] if is(t, "roleAssignments") => (
+            "roleAssignments",
+            Route::RoleAssignment {
+                scope,
+                name: n.clone(),
+            },
+        ),
         _ => return None,
     };
-    Some(Parsed { route, resource_type: format!("Microsoft.Authorization/{kind}") })
+    Some(Parsed {
+        route,
+        resource_type: format!("Microsoft.Authorization/{kind}"),
+    })
 }
 
 /// Parses a request path into a route, or `None` for an unknown resource type.
@@ -87,31 +185,55 @@ pub(crate) fn parse(path: &str) -> Option<Parsed> {
 }
 
 fn resources(route: Route, kind: &str) -> Parsed {
-    Parsed { route, resource_type: format!("Microsoft.Resources/{kind}") }
+    Parsed {
+        route,
+        resource_type: format!("Microsoft.Resources/{kind}"),
+    }
 }
 
 fn compute(route: Route, kind: &str) -> Option<Parsed> {
-    Some(Parsed { route, resource_type: format!("Microsoft.Compute/{kind}") })
+    Some(Parsed {
+        route,
+        resource_type: format!("Microsoft.Compute/{kind}"),
+    })
 }
 
 fn subscription_route(sub: String, rest: &[String]) -> Option<Parsed> {
     match rest {
         [] => Some(resources(Route::Subscription { sub }, "subscriptions")),
-        [r] if is(r, "resourceGroups") => Some(resources(Route::ResourceGroups { sub }, "subscriptions/resourceGroups")),
-        [r, rg] if is(r, "resourceGroups") => {
-            Some(resources(Route::ResourceGroup { sub, rg: rg.clone() }, "subscriptions/resourceGroups"))
-        }
-        [r, rg, p, ns, tail @ ..] if is(r, "resourceGroups") && is(p, "providers") && is(ns, "Microsoft.Compute") => {
+        [r] if is(r, "resourceGroups") => Some(resources(
+            Route::ResourceGroups { sub },
+            "subscriptions/resourceGroups",
+        )),
+        [r, rg] if is(r, "resourceGroups") => Some(resources(
+            Route::ResourceGroup {
+                sub,
+                rg: rg.clone(),
+            },
+            "subscriptions/resourceGroups",
+        )),
+        [r, rg, p, ns, tail @ ..]
+            if is(r, "resourceGroups") && is(p, "providers") && is(ns, "Microsoft.Compute") =>
+        {
             resource_group_compute(sub, rg.clone(), tail)
         }
-        [p, ns, tail @ ..] if is(p, "providers") && is(ns, "Microsoft.Compute") => subscription_compute(sub, tail),
+        [p, ns, tail @ ..] if is(p, "providers") && is(ns, "Microsoft.Compute") => {
+            subscription_compute(sub, tail)
+        }
         _ => None,
     }
 }
 
 fn resource_group_compute(sub: String, rg: String, tail: &[String]) -> Option<Parsed> {
     match tail {
-        [t, name] if is(t, "images") => compute(Route::ManagedImage { sub, rg, name: name.clone() }, "images"),
+        [t, name] if is(t, "images") => compute(
+            Route::ManagedImage {
+                sub,
+                rg,
+                name: name.clone(),
+            },
+            "images",
+        ),
         [t] if is(t, "galleries") => compute(Route::Galleries { sub, rg: Some(rg) }, "galleries"),
         [t, g, rest @ ..] if is(t, "galleries") => gallery_route(sub, rg, g.clone(), rest),
         _ => None,
@@ -121,16 +243,36 @@ fn resource_group_compute(sub: String, rg: String, tail: &[String]) -> Option<Pa
 fn gallery_route(sub: String, rg: String, gallery: String, rest: &[String]) -> Option<Parsed> {
     match rest {
         [] => compute(Route::Gallery { sub, rg, gallery }, "galleries"),
-        [s] if is(s, "share") => compute(Route::GalleryShare { sub, rg, gallery }, "galleries/share"),
+        [s] if is(s, "share") => {
+            compute(Route::GalleryShare { sub, rg, gallery }, "galleries/share")
+        }
         [i] if is(i, "images") => compute(Route::Images { sub, rg, gallery }, "galleries/images"),
-        [i, image] if is(i, "images") => {
-            compute(Route::Image { sub, rg, gallery, image: image.clone() }, "galleries/images")
-        }
-        [i, image, v] if is(i, "images") && is(v, "versions") => {
-            compute(Route::Versions { sub, rg, gallery, image: image.clone() }, "galleries/images/versions")
-        }
+        [i, image] if is(i, "images") => compute(
+            Route::Image {
+                sub,
+                rg,
+                gallery,
+                image: image.clone(),
+            },
+            "galleries/images",
+        ),
+        [i, image, v] if is(i, "images") && is(v, "versions") => compute(
+            Route::Versions {
+                sub,
+                rg,
+                gallery,
+                image: image.clone(),
+            },
+            "galleries/images/versions",
+        ),
         [i, image, v, version] if is(i, "images") && is(v, "versions") => compute(
-            Route::Version { sub, rg, gallery, image: image.clone(), version: version.clone() },
+            Route::Version {
+                sub,
+                rg,
+                gallery,
+                image: image.clone(),
+                version: version.clone(),
+            },
             "galleries/images/versions",
         ),
         _ => None,
@@ -140,7 +282,9 @@ fn gallery_route(sub: String, rg: String, gallery: String, rest: &[String]) -> O
 fn subscription_compute(sub: String, tail: &[String]) -> Option<Parsed> {
     match tail {
         [t] if is(t, "galleries") => compute(Route::Galleries { sub, rg: None }, "galleries"),
-        [l, location, rest @ ..] if is(l, "locations") => location_route(sub, location.clone(), rest),
+        [l, location, rest @ ..] if is(l, "locations") => {
+            location_route(sub, location.clone(), rest)
+        }
         _ => None,
     }
 }
@@ -148,26 +292,55 @@ fn subscription_compute(sub: String, tail: &[String]) -> Option<Parsed> {
 fn location_route(sub: String, location: String, rest: &[String]) -> Option<Parsed> {
     let shared = "locations/sharedGalleries";
     match rest {
-        [c, id] if is(c, "capsOperations") => {
-            compute(Route::CapsOperation { sub, location, id: id.clone() }, "locations/capsOperations")
+        [c, id] if is(c, "capsOperations") => compute(
+            Route::CapsOperation {
+                sub,
+                location,
+                id: id.clone(),
+            },
+            "locations/capsOperations",
+        ),
+        [s] if is(s, "sharedGalleries") => {
+            compute(Route::SharedGalleries { sub, location }, shared)
         }
-        [s] if is(s, "sharedGalleries") => compute(Route::SharedGalleries { sub, location }, shared),
-        [s, unique, tail @ ..] if is(s, "sharedGalleries") => shared_route(sub, location, unique.clone(), tail),
+        [s, unique, tail @ ..] if is(s, "sharedGalleries") => {
+            shared_route(sub, location, unique.clone(), tail)
+        }
         _ => None,
     }
 }
 
 fn shared_route(sub: String, location: String, unique: String, rest: &[String]) -> Option<Parsed> {
     let route = match rest {
-        [] => Route::SharedGallery { sub, location, unique },
-        [i] if is(i, "images") => Route::SharedImages { sub, location, unique },
-        [i, image] if is(i, "images") => Route::SharedImage { sub, location, unique, image: image.clone() },
-        [i, image, v] if is(i, "images") && is(v, "versions") => {
-            Route::SharedVersions { sub, location, unique, image: image.clone() }
-        }
-        [i, image, v, version] if is(i, "images") && is(v, "versions") => {
-            Route::SharedVersion { sub, location, unique, image: image.clone(), version: version.clone() }
-        }
+        [] => Route::SharedGallery {
+            sub,
+            location,
+            unique,
+        },
+        [i] if is(i, "images") => Route::SharedImages {
+            sub,
+            location,
+            unique,
+        },
+        [i, image] if is(i, "images") => Route::SharedImage {
+            sub,
+            location,
+            unique,
+            image: image.clone(),
+        },
+        [i, image, v] if is(i, "images") && is(v, "versions") => Route::SharedVersions {
+            sub,
+            location,
+            unique,
+            image: image.clone(),
+        },
+        [i, image, v, version] if is(i, "images") && is(v, "versions") => Route::SharedVersion {
+            sub,
+            location,
+            unique,
+            image: image.clone(),
+            version: version.clone(),
+        },
         _ => return None,
     };
     compute(route, "locations/sharedGalleries")
@@ -178,9 +351,10 @@ pub(crate) fn subscription_of(route: &Route) -> Option<&str> {
     use Route::*;
     match route {
         Subscriptions | Tenants => None,
-        RoleDefinitions { scope } | RoleDefinition { scope, .. } | RoleAssignments { scope } | RoleAssignment { scope, .. } => {
-            scope_subscription(scope)
-        }
+        RoleDefinitions { scope }
+        | RoleDefinition { scope, .. }
+        | RoleAssignments { scope }
+        | RoleAssignment { scope, .. } => scope_subscription(scope),
         Subscription { sub }
         | ResourceGroups { sub }
         | ResourceGroup { sub, .. }
@@ -223,9 +397,18 @@ mod tests {
             .unwrap();
         assert_eq!(
             p.route,
-            Route::Version { sub: "s".into(), rg: "RG".into(), gallery: "G1".into(), image: "i".into(), version: "1.0.0".into() }
+            Route::Version {
+                sub: "s".into(),
+                rg: "RG".into(),
+                gallery: "G1".into(),
+                image: "i".into(),
+                version: "1.0.0".into()
+            }
         );
-        assert_eq!(p.resource_type, "Microsoft.Compute/galleries/images/versions");
+        assert_eq!(
+            p.resource_type,
+            "Microsoft.Compute/galleries/images/versions"
+        );
     }
 
     #[test]
@@ -235,11 +418,15 @@ mod tests {
         assert_eq!(
             p.route,
             Route::RoleAssignment {
-                scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g".into(),
+                scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g"
+                    .into(),
                 name: "x".into()
             }
         );
-        assert_eq!(scope_subscription("/subscriptions/s/resourceGroups/rg"), Some("s"));
+        assert_eq!(
+            scope_subscription("/subscriptions/s/resourceGroups/rg"),
+            Some("s")
+        );
     }
 
     #[test]

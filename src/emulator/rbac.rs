@@ -57,14 +57,21 @@ pub(crate) const USER_ACCESS_ADMINISTRATOR: RoleDefinition = RoleDefinition {
     not_actions: &[],
 };
 
-pub(crate) const BUILT_IN_ROLES: [&RoleDefinition; 4] = [&OWNER, &CONTRIBUTOR, &READER, &USER_ACCESS_ADMINISTRATOR];
+pub(crate) const BUILT_IN_ROLES: [&RoleDefinition; 4] =
+    [&OWNER, &CONTRIBUTOR, &READER, &USER_ACCESS_ADMINISTRATOR];
 
 pub(crate) fn role_by_name(name: &str) -> Option<&'static RoleDefinition> {
-    BUILT_IN_ROLES.iter().copied().find(|r| r.name.eq_ignore_ascii_case(name))
+    BUILT_IN_ROLES
+        .iter()
+        .copied()
+        .find(|r| r.name.eq_ignore_ascii_case(name))
 }
 
 pub(crate) fn role_by_id(id: &str) -> Option<&'static RoleDefinition> {
-    BUILT_IN_ROLES.iter().copied().find(|r| r.id.eq_ignore_ascii_case(id))
+    BUILT_IN_ROLES
+        .iter()
+        .copied()
+        .find(|r| r.id.eq_ignore_ascii_case(id))
 }
 
 /// Case-insensitive glob where `*` matches any run of characters (as in Azure actions).
@@ -118,10 +125,17 @@ pub(crate) fn scope_contains(ancestor: &str, scope: &str) -> bool {
 }
 
 /// Whether `principal` may perform `action` on `scope` through assignments at or above it.
-pub(crate) fn is_allowed(assignments: &[RoleAssignment], principal: &str, action: &str, scope: &str) -> bool {
+pub(crate) fn is_allowed(
+    assignments: &[RoleAssignment],
+    principal: &str,
+    action: &str,
+    scope: &str,
+) -> bool {
     assignments
         .iter()
-        .filter(|ra| ra.principal_id.eq_ignore_ascii_case(principal) && scope_contains(&ra.scope, scope))
+        .filter(|ra| {
+            ra.principal_id.eq_ignore_ascii_case(principal) && scope_contains(&ra.scope, scope)
+        })
         .filter_map(|ra| role_by_id(&ra.role_id))
         .any(|role| role.permits(action))
 }
@@ -144,9 +158,15 @@ mod tests {
 
     #[test]
     fn scopes_inherit_by_segment() {
-        assert!(scope_contains("/subscriptions/a", "/subscriptions/a/resourceGroups/x"));
+        assert!(scope_contains(
+            "/subscriptions/a",
+            "/subscriptions/a/resourceGroups/x"
+        ));
         assert!(scope_contains("/subscriptions/A", "/subscriptions/a"));
         assert!(!scope_contains("/subscriptions/a", "/subscriptions/ab"));
-        assert!(!scope_contains("/subscriptions/a/resourceGroups/x", "/subscriptions/a"));
+        assert!(!scope_contains(
+            "/subscriptions/a/resourceGroups/x",
+            "/subscriptions/a"
+        ));
     }
 }

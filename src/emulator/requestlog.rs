@@ -45,16 +45,26 @@ fn auxiliary_token_count(request: &Request) -> usize {
         .headers()
         .get("x-ms-authorization-auxiliary")
         .and_then(|v| v.to_str().ok())
-        .map_or(0, |v| v.split([',', ';']).filter(|t| !t.trim().is_empty()).count())
+        .map_or(0, |v| {
+            v.split([',', ';']).filter(|t| !t.trim().is_empty()).count()
+        })
 }
 
 /// Middleware recording every non-control request after it is answered.
-pub(crate) async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+pub(crate) async fn record(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or_default().to_string();
     let aux_tokens = auxiliary_token_count(&request);
-    let user_agent = request.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let user_agent = request
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let response = next.run(request).await;
     let caller = response.extensions().get::<LoggedCaller>();
     let time = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;

@@ -52,7 +52,10 @@ impl Shared {
             world: Mutex::new(World::seeded(&directory)),
             directory,
             log: RequestLog::default(),
-            config: Mutex::new(Config { lro_delay: options.lro_delay, page_size: options.page_size.max(1) }),
+            config: Mutex::new(Config {
+                lro_delay: options.lro_delay,
+                page_size: options.page_size.max(1),
+            }),
         })
     }
 
@@ -66,19 +69,37 @@ impl Shared {
 /// Every path that is not identity or control is ARM (paths are parsed case-insensitively there).
 async fn arm_fallback(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body: Bytes = axum::body::to_bytes(body, 16 * 1024 * 1024).await.unwrap_or_default();
-    arm::handle(&shared, parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, &body)
+    let body: Bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    arm::handle(
+        &shared,
+        parts.method,
+        parts.uri.path(),
+        parts.uri.query(),
+        &parts.headers,
+        &body,
+    )
 }
 
 fn app(shared: Arc<Shared>) -> Router {
     let logged = Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
-        .route("/{tenant}/v2.0/.well-known/openid-configuration", get(identity::openid_configuration))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(identity::openid_configuration),
+        )
         .route("/discovery/v2.0/keys", get(identity::jwks))
         .route("/{tenant}/discovery/v2.0/keys", get(identity::jwks))
-        .route("/{tenant}/discovery/instance", get(identity::instance_discovery))
+        .route(
+            "/{tenant}/discovery/instance",
+            get(identity::instance_discovery),
+        )
         .fallback(arm_fallback)
-        .layer(middleware::from_fn_with_state(shared.clone(), requestlog::record))
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            requestlog::record,
+        ))
         .with_state(shared.clone());
     control::router(shared).merge(logged)
 }

@@ -19,7 +19,10 @@ pub(crate) struct Provisioning {
 
 impl Provisioning {
     pub(crate) fn succeeded() -> Self {
-        Provisioning { verb: "Succeeded", done_at: Instant::now() }
+        Provisioning {
+            verb: "Succeeded",
+            done_at: Instant::now(),
+        }
     }
 
     pub(crate) fn state(&self) -> &'static str {
@@ -129,7 +132,9 @@ impl World {
     pub(crate) fn seeded(dir: &Directory) -> World {
         let mut world = World::default();
         for sub in &dir.subscriptions {
-            world.subscriptions.insert(key(&sub.id), SubscriptionState::default());
+            world
+                .subscriptions
+                .insert(key(&sub.id), SubscriptionState::default());
         }
         for rg in &dir.resource_groups {
             let sub = dir.subscription(&rg.subscription).expect("seed validated");
@@ -148,8 +153,11 @@ impl World {
         for img in &dir.managed_images {
             let sub = dir.subscription(&img.subscription).expect("seed validated");
             if let Some(rg) = world.resource_group_mut(&sub.id, &img.resource_group) {
-                let image =
-                    ManagedImage { name: img.name.clone(), location: img.location.clone(), os_type: img.os_type.clone() };
+                let image = ManagedImage {
+                    name: img.name.clone(),
+                    location: img.location.clone(),
+                    os_type: img.os_type.clone(),
+                };
                 rg.managed_images.insert(key(&img.name), image);
             }
         }
@@ -166,13 +174,19 @@ impl World {
     }
 
     pub(crate) fn resource_group_mut(&mut self, sub: &str, rg: &str) -> Option<&mut ResourceGroup> {
-        self.subscriptions.get_mut(&key(sub))?.resource_groups.get_mut(&key(rg))
+        self.subscriptions
+            .get_mut(&key(sub))?
+            .resource_groups
+            .get_mut(&key(rg))
     }
 
     /// Every gallery with the subscription id and resource group name that hold it.
     pub(crate) fn all_galleries(&self) -> impl Iterator<Item = (&str, &ResourceGroup, &Gallery)> {
         self.subscriptions.iter().flat_map(|(sub, state)| {
-            state.resource_groups.values().flat_map(move |rg| rg.galleries.values().map(move |g| (sub.as_str(), rg, g)))
+            state
+                .resource_groups
+                .values()
+                .flat_map(move |rg| rg.galleries.values().map(move |g| (sub.as_str(), rg, g)))
         })
     }
 }
@@ -180,17 +194,30 @@ impl World {
 fn seeded_assignments(dir: &Directory) -> Vec<RoleAssignment> {
     let mut out = Vec::new();
     for ra in &dir.role_assignments {
-        let principal = dir.principal_by_name(&ra.principal).expect("seed validated");
+        let principal = dir
+            .principal_by_name(&ra.principal)
+            .expect("seed validated");
         let role = rbac::role_by_name(&ra.role).expect("seed validated");
-        let Some(sub) = super::path::scope_subscription(&ra.scope).and_then(|s| dir.subscription(s)) else { continue };
+        let Some(sub) =
+            super::path::scope_subscription(&ra.scope).and_then(|s| dir.subscription(s))
+        else {
+            continue;
+        };
         let tenant = dir.tenant(&sub.tenant).expect("seed validated");
-        let Some(oid) = dir.object_id_in(&principal, tenant) else { continue };
+        let Some(oid) = dir.object_id_in(&principal, tenant) else {
+            continue;
+        };
         let principal_type = match principal {
             super::directory::Principal::ServicePrincipal(_) => "ServicePrincipal",
             super::directory::Principal::User(_) => "User",
         };
         out.push(RoleAssignment {
-            name: derived_id(&format!("{}|{}|{}", ra.principal, role.name, ra.scope.to_ascii_lowercase())),
+            name: derived_id(&format!(
+                "{}|{}|{}",
+                ra.principal,
+                role.name,
+                ra.scope.to_ascii_lowercase()
+            )),
             scope: ra.scope.clone(),
             role_id: role.id.to_string(),
             principal_id: oid,
@@ -203,5 +230,9 @@ fn seeded_assignments(dir: &Directory) -> Vec<RoleAssignment> {
 
 /// Azure location names compare without case or spaces ("East US" == "eastus").
 pub(crate) fn normalize_location(location: &str) -> String {
-    location.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase()
+    location
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
 }

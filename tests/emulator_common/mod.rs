@@ -16,28 +16,47 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Harness {
-        Self::with(Options { lro_delay: Duration::ZERO, ..Options::default() }).await
+        Self::with(Options {
+            lro_delay: Duration::ZERO,
+            ..Options::default()
+        })
+        .await
     }
 
     pub async fn with(options: Options) -> Harness {
         let emu = Emulator::start(options).await.expect("emulator starts");
         let certs = reqwest::Certificate::from_pem_bundle(emu.ca_pem().as_bytes()).unwrap();
-        let http = reqwest::Client::builder().tls_certs_merge(certs).build().unwrap();
+        let http = reqwest::Client::builder()
+            .tls_certs_merge(certs)
+            .build()
+            .unwrap();
         let dir = emu.directory();
         Harness { emu, http, dir }
     }
 
     pub fn find(&self, kind: &str, name: &str) -> Value {
         let key = if kind == "users" { "upn" } else { "name" };
-        self.dir[kind].as_array().unwrap().iter().find(|v| v[key] == name).unwrap().clone()
+        self.dir[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v[key] == name)
+            .unwrap()
+            .clone()
     }
 
     pub fn sub(&self, name: &str) -> String {
-        self.find("subscriptions", name)["id"].as_str().unwrap().to_string()
+        self.find("subscriptions", name)["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub fn tenant(&self, name: &str) -> String {
-        self.find("tenants", name)["id"].as_str().unwrap().to_string()
+        self.find("tenants", name)["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub async fn token_response(&self, tenant: &str, form: &[(&str, &str)]) -> reqwest::Response {
@@ -56,12 +75,25 @@ impl Harness {
         ];
         let resp = self.token_response(tenant_domain, &form).await;
         assert_eq!(resp.status(), 200);
-        resp.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
+        resp.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
-    pub async fn call(&self, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, reqwest::header::HeaderMap, Value) {
+    pub async fn call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
         let sep = if path.contains('?') { '&' } else { '?' };
-        let url = if path.starts_with("https://") { path.to_string() } else { format!("{}{path}{sep}api-version={API}", self.emu.endpoint()) };
+        let url = if path.starts_with("https://") {
+            path.to_string()
+        } else {
+            format!("{}{path}{sep}api-version={API}", self.emu.endpoint())
+        };
         let mut req = self.http.request(method, url).bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
@@ -70,7 +102,11 @@ impl Harness {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let text = resp.text().await.unwrap();
-        (status, headers, serde_json::from_str(&text).unwrap_or(Value::Null))
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
     }
 
     pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
@@ -79,12 +115,16 @@ impl Harness {
     }
 
     pub async fn put(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        let (s, _, b) = self.call(token, reqwest::Method::PUT, path, Some(body)).await;
+        let (s, _, b) = self
+            .call(token, reqwest::Method::PUT, path, Some(body))
+            .await;
         (s, b)
     }
 
     pub async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        let (s, _, b) = self.call(token, reqwest::Method::POST, path, Some(body)).await;
+        let (s, _, b) = self
+            .call(token, reqwest::Method::POST, path, Some(body))
+            .await;
         (s, b)
     }
 
@@ -98,14 +138,26 @@ impl Harness {
         let g = self.gallery_path(&sub, gallery);
         let (s, _) = self.put(token, &g, json!({"location": "eastus", "properties": {"sharingProfile": {"permissions": permissions}}})).await;
         assert_eq!(s, 201);
-        let (s, b) = self.put(token, &format!("{g}/images/linux"), json!({"location": "eastus", "properties": {
+        let (s, b) = self
+            .put(
+                token,
+                &format!("{g}/images/linux"),
+                json!({"location": "eastus", "properties": {
             "osType": "Linux", "osState": "Generalized",
-            "identifier": {"publisher": "contoso", "offer": "ubuntu", "sku": "22"}}})).await;
+            "identifier": {"publisher": "contoso", "offer": "ubuntu", "sku": "22"}}}),
+            )
+            .await;
         assert_eq!(s, 201, "{b}");
         let source = format!("/subscriptions/{sub}/resourceGroups/images/providers/Microsoft.Compute/images/ubuntu-base");
-        let (s, b) = self.put(token, &format!("{g}/images/linux/versions/1.0.0"), json!({"location": "eastus", "properties": {
+        let (s, b) = self
+            .put(
+                token,
+                &format!("{g}/images/linux/versions/1.0.0"),
+                json!({"location": "eastus", "properties": {
             "publishingProfile": {"targetRegions": [{"name": "East US"}, {"name": "westus"}]},
-            "storageProfile": {"source": {"id": source}}}})).await;
+            "storageProfile": {"source": {"id": source}}}}),
+            )
+            .await;
         assert_eq!(s, 201, "{b}");
         g
     }

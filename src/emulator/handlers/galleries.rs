@@ -7,7 +7,9 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
 use super::resource_groups;
-use crate::emulator::arm::{json_response, lro_response, method_not_allowed, no_content, ArmError, ArmResult, Ctx};
+use crate::emulator::arm::{
+    json_response, lro_response, method_not_allowed, no_content, ArmError, ArmResult, Ctx,
+};
 use crate::emulator::lro;
 use crate::emulator::path::Route;
 use crate::emulator::store::{key, normalize_location, Community, Gallery, Provisioning, Sharing};
@@ -24,7 +26,9 @@ pub(super) fn handle(ctx: &Ctx, route: &Route) -> ArmResult {
 }
 
 pub(crate) fn gallery_id(sub: &str, rg: &str, gallery: &str) -> String {
-    format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{gallery}")
+    format!(
+        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{gallery}"
+    )
 }
 
 /// `{subscriptionId}-{GALLERYNAME}`, upper-cased as Azure does.
@@ -74,7 +78,10 @@ pub(crate) fn render(sub: &str, rg: &str, g: &Gallery, with_groups: bool) -> Val
     if let Some(d) = &g.description {
         props.insert("description".into(), json!(d));
     }
-    props.insert("identifier".into(), json!({"uniqueName": unique_name(sub, &g.name)}));
+    props.insert(
+        "identifier".into(),
+        json!({"uniqueName": unique_name(sub, &g.name)}),
+    );
     let mut profile = json!({"permissions": g.sharing.permissions});
     if with_groups {
         profile["groups"] = groups_json(&g.sharing);
@@ -96,30 +103,55 @@ pub(crate) fn render(sub: &str, rg: &str, g: &Gallery, with_groups: bool) -> Val
 }
 
 fn wants_groups(ctx: &Ctx) -> bool {
-    ctx.query("$select").is_some_and(|s| s.eq_ignore_ascii_case("Permissions"))
-        || ctx.query("$expand").is_some_and(|s| s.eq_ignore_ascii_case("sharingProfile/Groups"))
+    ctx.query("$select")
+        .is_some_and(|s| s.eq_ignore_ascii_case("Permissions"))
+        || ctx
+            .query("$expand")
+            .is_some_and(|s| s.eq_ignore_ascii_case("sharingProfile/Groups"))
 }
 
 fn list(ctx: &Ctx, sub: &str, rg: Option<&str>) -> ArmResult {
     let world = ctx.shared.world.lock();
     let state = world.subscription(sub);
     let groups: Vec<_> = match rg {
-        Some(rg) => vec![world.resource_group(sub, rg).ok_or_else(|| resource_groups::not_found(rg))?],
-        None => state.map(|s| s.resource_groups.values().collect()).unwrap_or_default(),
+        Some(rg) => vec![world
+            .resource_group(sub, rg)
+            .ok_or_else(|| resource_groups::not_found(rg))?],
+        None => state
+            .map(|s| s.resource_groups.values().collect())
+            .unwrap_or_default(),
     };
-    let items = groups.iter().flat_map(|group| group.galleries.values().map(|g| render(sub, &group.name, g, false))).collect();
+    let items = groups
+        .iter()
+        .flat_map(|group| {
+            group
+                .galleries
+                .values()
+                .map(|g| render(sub, &group.name, g, false))
+        })
+        .collect();
     Ok(json_response(StatusCode::OK, ctx.page(items)))
 }
 
 fn get(ctx: &Ctx, sub: &str, rg: &str, gallery: &str) -> ArmResult {
     let world = ctx.shared.world.lock();
-    let group = world.resource_group(sub, rg).ok_or_else(|| resource_groups::not_found(rg))?;
-    let g = group.galleries.get(&key(gallery)).ok_or_else(|| gallery_not_found(rg, gallery))?;
-    Ok(json_response(StatusCode::OK, render(sub, &group.name, g, wants_groups(ctx))))
+    let group = world
+        .resource_group(sub, rg)
+        .ok_or_else(|| resource_groups::not_found(rg))?;
+    let g = group
+        .galleries
+        .get(&key(gallery))
+        .ok_or_else(|| gallery_not_found(rg, gallery))?;
+    Ok(json_response(
+        StatusCode::OK,
+        render(sub, &group.name, g, wants_groups(ctx)),
+    ))
 }
 
 fn canonical_permissions(value: Option<&Value>) -> Result<String, ArmError> {
-    let Some(value) = value else { return Ok("Private".into()) };
+    let Some(value) = value else {
+        return Ok("Private".into());
+    };
     let text = value.as_str().unwrap_or_default();
     ["Private", "Groups", "Community"]
         .iter()
@@ -136,12 +168,16 @@ fn canonical_permissions(value: Option<&Value>) -> Result<String, ArmError> {
 /// The four publisher fields a Community gallery needs.
 fn parse_community(info: Option<&Value>) -> Result<Community, ArmError> {
     let field = |name: &str| {
-        info.and_then(|i| i.get(name)).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).ok_or_else(|| {
-            ArmError::invalid_parameter(
-                &format!("gallery.properties.sharingProfile.communityGalleryInfo.{name}"),
-                format!("Required parameter 'communityGalleryInfo.{name}' is missing (null)."),
-            )
-        })
+        info.and_then(|i| i.get(name))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| {
+                ArmError::invalid_parameter(
+                    &format!("gallery.properties.sharingProfile.communityGalleryInfo.{name}"),
+                    format!("Required parameter 'communityGalleryInfo.{name}' is missing (null)."),
+                )
+            })
     };
     Ok(Community {
         publisher_uri: field("publisherUri")?,
@@ -161,52 +197,96 @@ fn put(ctx: &Ctx, sub: &str, rg: &str, gallery: &str) -> ArmResult {
         ));
     }
     let body = ctx.body_object()?;
-    let location = body.get("location").and_then(Value::as_str).ok_or_else(|| {
-        ArmError::bad_request("LocationRequired", "The location property is required for this definition.")
-    })?;
+    let location = body
+        .get("location")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ArmError::bad_request(
+                "LocationRequired",
+                "The location property is required for this definition.",
+            )
+        })?;
     let props = body.get("properties").cloned().unwrap_or_else(|| json!({}));
     let profile = props.get("sharingProfile");
     let permissions = canonical_permissions(profile.and_then(|p| p.get("permissions")))?;
     let community = match permissions.as_str() {
-        "Community" => Some(parse_community(profile.and_then(|p| p.get("communityGalleryInfo")))?),
+        "Community" => Some(parse_community(
+            profile.and_then(|p| p.get("communityGalleryInfo")),
+        )?),
         _ => None,
     };
     let delay = ctx.lro_delay();
     let mut world = ctx.shared.world.lock();
-    let group = world.resource_group_mut(sub, rg).ok_or_else(|| resource_groups::not_found(rg))?;
+    let group = world
+        .resource_group_mut(sub, rg)
+        .ok_or_else(|| resource_groups::not_found(rg))?;
     let rg_name = group.name.clone();
     let existing = group.galleries.get(&key(gallery)).cloned();
-    let (status, verb) = if existing.is_some() { (StatusCode::OK, "Updating") } else { (StatusCode::CREATED, "Creating") };
+    let (status, verb) = if existing.is_some() {
+        (StatusCode::OK, "Updating")
+    } else {
+        (StatusCode::CREATED, "Creating")
+    };
     let mut g = existing.unwrap_or_else(|| Gallery {
         name: gallery.to_string(),
         location: location.to_string(),
         tags: json!({}),
         description: None,
-        sharing: Sharing { permissions: "Private".into(), subscriptions: vec![], tenants: vec![], community: None },
+        sharing: Sharing {
+            permissions: "Private".into(),
+            subscriptions: vec![],
+            tenants: vec![],
+            community: None,
+        },
         provisioning: Provisioning::succeeded(),
         images: BTreeMap::new(),
     });
     g.tags = body.get("tags").cloned().unwrap_or_else(|| json!({}));
-    g.description = props.get("description").and_then(Value::as_str).map(str::to_string);
+    g.description = props
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if let (Some(new), Some(old)) = (community.as_ref(), g.sharing.community.as_ref()) {
-        g.sharing.community = Some(Community { enabled: old.enabled, public_names: old.public_names.clone(), ..new.clone() });
+        g.sharing.community = Some(Community {
+            enabled: old.enabled,
+            public_names: old.public_names.clone(),
+            ..new.clone()
+        });
     } else {
         g.sharing.community = community;
     }
     g.sharing.permissions = permissions;
-    g.provisioning = Provisioning { verb, done_at: std::time::Instant::now() + delay };
+    g.provisioning = Provisioning {
+        verb,
+        done_at: std::time::Instant::now() + delay,
+    };
     let mut rendered = render(sub, &rg_name, &g, false);
     rendered["properties"]["provisioningState"] = json!(verb);
     let location = g.location.clone();
     group.galleries.insert(key(gallery), g);
-    let op = lro::begin(&mut world, sub, &location, &ctx.api_version, delay, Some(rendered.clone()));
-    Ok(lro_response(status, op.headers(&ctx.shared.endpoint), Some(rendered)))
+    let op = lro::begin(
+        &mut world,
+        sub,
+        &location,
+        &ctx.api_version,
+        delay,
+        Some(rendered.clone()),
+    );
+    Ok(lro_response(
+        status,
+        op.headers(&ctx.shared.endpoint),
+        Some(rendered),
+    ))
 }
 
 fn delete(ctx: &Ctx, sub: &str, rg: &str, gallery: &str) -> ArmResult {
     let mut world = ctx.shared.world.lock();
-    let group = world.resource_group_mut(sub, rg).ok_or_else(|| resource_groups::not_found(rg))?;
-    let Some(g) = group.galleries.get(&key(gallery)) else { return Ok(no_content()) };
+    let group = world
+        .resource_group_mut(sub, rg)
+        .ok_or_else(|| resource_groups::not_found(rg))?;
+    let Some(g) = group.galleries.get(&key(gallery)) else {
+        return Ok(no_content());
+    };
     if !g.images.is_empty() {
         return Err(ArmError::conflict(
             "CannotDeleteResource",
@@ -215,8 +295,19 @@ fn delete(ctx: &Ctx, sub: &str, rg: &str, gallery: &str) -> ArmResult {
     }
     let location = g.location.clone();
     group.galleries.remove(&key(gallery));
-    let op = lro::begin(&mut world, sub, &location, &ctx.api_version, ctx.lro_delay(), None);
-    Ok(lro_response(StatusCode::ACCEPTED, op.headers(&ctx.shared.endpoint), None))
+    let op = lro::begin(
+        &mut world,
+        sub,
+        &location,
+        &ctx.api_version,
+        ctx.lro_delay(),
+        None,
+    );
+    Ok(lro_response(
+        StatusCode::ACCEPTED,
+        op.headers(&ctx.shared.endpoint),
+        None,
+    ))
 }
 
 /// A parsed `SharingUpdate`.
@@ -227,19 +318,54 @@ struct SharingUpdate {
 }
 
 fn parse_update(body: &Value) -> Result<SharingUpdate, ArmError> {
-    let op_text = body.get("operationType").and_then(Value::as_str).unwrap_or_default();
+    let op_text = body
+        .get("operationType")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let operation = ["Add", "Remove", "Reset", "EnableCommunity"]
         .into_iter()
         .find(|o| o.eq_ignore_ascii_case(op_text))
-        .ok_or_else(|| ArmError::invalid_parameter("sharingUpdate.operationType", format!("The value '{op_text}' of parameter 'sharingUpdate.operationType' is invalid.")))?;
-    let mut update = SharingUpdate { operation, subscriptions: vec![], tenants: vec![] };
-    for group in body.get("groups").and_then(Value::as_array).into_iter().flatten() {
-        let kind = group.get("type").and_then(Value::as_str).unwrap_or_default();
-        let ids = group.get("ids").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string);
+        .ok_or_else(|| {
+            ArmError::invalid_parameter(
+                "sharingUpdate.operationType",
+                format!(
+                    "The value '{op_text}' of parameter 'sharingUpdate.operationType' is invalid."
+                ),
+            )
+        })?;
+    let mut update = SharingUpdate {
+        operation,
+        subscriptions: vec![],
+        tenants: vec![],
+    };
+    for group in body
+        .get("groups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let kind = group
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let ids = group
+            .get("ids")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string);
         match kind.to_ascii_lowercase().as_str() {
             "subscriptions" => update.subscriptions.extend(ids),
             "aadtenants" => update.tenants.extend(ids),
-            _ => return Err(ArmError::invalid_parameter("sharingUpdate.groups.type", format!("The value '{kind}' of parameter 'sharingUpdate.groups.type' is invalid."))),
+            _ => {
+                return Err(ArmError::invalid_parameter(
+                    "sharingUpdate.groups.type",
+                    format!(
+                        "The value '{kind}' of parameter 'sharingUpdate.groups.type' is invalid."
+                    ),
+                ))
+            }
         }
     }
     Ok(update)
@@ -253,7 +379,13 @@ fn merge(into: &mut Vec<String>, ids: &[String]) {
     }
 }
 
-fn not_allowed(update: &SharingUpdate, gallery: &str, current: &str, needed: &str, kind: &str) -> ArmError {
+fn not_allowed(
+    update: &SharingUpdate,
+    gallery: &str,
+    current: &str,
+    needed: &str,
+    kind: &str,
+) -> ArmError {
     ArmError::conflict(
         "OperationNotAllowed",
         format!(
@@ -267,32 +399,55 @@ fn not_allowed(update: &SharingUpdate, gallery: &str, current: &str, needed: &st
 fn apply(update: &SharingUpdate, g: &mut Gallery) -> Result<(), ArmError> {
     let sharing = &mut g.sharing;
     match update.operation {
-        "Add" | "Remove" if sharing.permissions != "Groups" => {
-            Err(not_allowed(update, &g.name, &sharing.permissions, "Groups", "Direct"))
-        }
+        "Add" | "Remove" if sharing.permissions != "Groups" => Err(not_allowed(
+            update,
+            &g.name,
+            &sharing.permissions,
+            "Groups",
+            "Direct",
+        )),
         "Add" => {
             merge(&mut sharing.subscriptions, &update.subscriptions);
             merge(&mut sharing.tenants, &update.tenants);
             Ok(())
         }
         "Remove" => {
-            sharing.subscriptions.retain(|s| !update.subscriptions.iter().any(|r| r.eq_ignore_ascii_case(s)));
-            sharing.tenants.retain(|t| !update.tenants.iter().any(|r| r.eq_ignore_ascii_case(t)));
+            sharing.subscriptions.retain(|s| {
+                !update
+                    .subscriptions
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(s))
+            });
+            sharing
+                .tenants
+                .retain(|t| !update.tenants.iter().any(|r| r.eq_ignore_ascii_case(t)));
             Ok(())
         }
         "Reset" => {
-            *sharing = Sharing { permissions: "Private".into(), subscriptions: vec![], tenants: vec![], community: None };
+            *sharing = Sharing {
+                permissions: "Private".into(),
+                subscriptions: vec![],
+                tenants: vec![],
+                community: None,
+            };
             Ok(())
         }
         _ => match sharing.community.as_mut() {
             Some(c) if sharing.permissions == "Community" => {
                 c.enabled = true;
                 if c.public_names.is_empty() {
-                    c.public_names = vec![format!("{}-{}", c.public_name_prefix, uuid::Uuid::new_v4())];
+                    c.public_names =
+                        vec![format!("{}-{}", c.public_name_prefix, uuid::Uuid::new_v4())];
                 }
                 Ok(())
             }
-            _ => Err(not_allowed(update, &g.name, &sharing.permissions, "Community", "Community")),
+            _ => Err(not_allowed(
+                update,
+                &g.name,
+                &sharing.permissions,
+                "Community",
+                "Community",
+            )),
         },
     }
 }
@@ -301,12 +456,28 @@ fn share(ctx: &Ctx, sub: &str, rg: &str, gallery: &str) -> ArmResult {
     ctx.body_object()?;
     let update = parse_update(&ctx.body)?;
     let mut world = ctx.shared.world.lock();
-    let group = world.resource_group_mut(sub, rg).ok_or_else(|| resource_groups::not_found(rg))?;
-    let g = group.galleries.get_mut(&key(gallery)).ok_or_else(|| gallery_not_found(rg, gallery))?;
+    let group = world
+        .resource_group_mut(sub, rg)
+        .ok_or_else(|| resource_groups::not_found(rg))?;
+    let g = group
+        .galleries
+        .get_mut(&key(gallery))
+        .ok_or_else(|| gallery_not_found(rg, gallery))?;
     apply(&update, g)?;
     let location = g.location.clone();
-    let op = lro::begin(&mut world, sub, &location, &ctx.api_version, ctx.lro_delay(), Some(ctx.body.clone()));
-    Ok(lro_response(StatusCode::ACCEPTED, op.headers(&ctx.shared.endpoint), Some(ctx.body.clone())))
+    let op = lro::begin(
+        &mut world,
+        sub,
+        &location,
+        &ctx.api_version,
+        ctx.lro_delay(),
+        Some(ctx.body.clone()),
+    );
+    Ok(lro_response(
+        StatusCode::ACCEPTED,
+        op.headers(&ctx.shared.endpoint),
+        Some(ctx.body.clone()),
+    ))
 }
 
 #[cfg(test)]

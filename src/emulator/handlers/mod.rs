@@ -8,19 +8,24 @@ mod resource_groups;
 mod shared;
 mod subscriptions;
 
-use super::arm::{Ctx, ArmResult};
+use super::arm::{ArmResult, Ctx};
 use super::path::Route;
 
 pub(crate) fn dispatch(ctx: &Ctx, route: &Route) -> ArmResult {
     use Route::*;
     match route {
         Subscriptions | Tenants | Subscription { .. } => subscriptions::handle(ctx, route),
-        ResourceGroups { .. } | ResourceGroup { .. } | ManagedImage { .. } => resource_groups::handle(ctx, route),
-        RoleDefinitions { .. } | RoleDefinition { .. } | RoleAssignments { .. } | RoleAssignment { .. } => {
-            authorization::handle(ctx, route)
+        ResourceGroups { .. } | ResourceGroup { .. } | ManagedImage { .. } => {
+            resource_groups::handle(ctx, route)
         }
+        RoleDefinitions { .. }
+        | RoleDefinition { .. }
+        | RoleAssignments { .. }
+        | RoleAssignment { .. } => authorization::handle(ctx, route),
         Galleries { .. } | Gallery { .. } | GalleryShare { .. } => galleries::handle(ctx, route),
-        Images { .. } | Image { .. } | Versions { .. } | Version { .. } => images::handle(ctx, route),
+        Images { .. } | Image { .. } | Versions { .. } | Version { .. } => {
+            images::handle(ctx, route)
+        }
         CapsOperation { .. } => operations::handle(ctx, route),
         SharedGalleries { .. }
         | SharedGallery { .. }

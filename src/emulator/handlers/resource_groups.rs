@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::emulator::arm::{json_response, lro_response, method_not_allowed, no_content, ArmError, ArmResult, Ctx};
+use crate::emulator::arm::{
+    json_response, lro_response, method_not_allowed, no_content, ArmError, ArmResult, Ctx,
+};
 use crate::emulator::lro;
 use crate::emulator::path::Route;
 use crate::emulator::store::{key, ManagedImage, ResourceGroup};
@@ -22,7 +24,10 @@ pub(super) fn handle(ctx: &Ctx, route: &Route) -> ArmResult {
 }
 
 pub(crate) fn not_found(rg: &str) -> ArmError {
-    ArmError::not_found("ResourceGroupNotFound", format!("Resource group '{rg}' could not be found."))
+    ArmError::not_found(
+        "ResourceGroupNotFound",
+        format!("Resource group '{rg}' could not be found."),
+    )
 }
 
 fn render(sub: &str, rg: &ResourceGroup) -> Value {
@@ -38,8 +43,16 @@ fn render(sub: &str, rg: &ResourceGroup) -> Value {
 
 fn list(ctx: &Ctx, sub: &str) -> ArmResult {
     let world = ctx.shared.world.lock();
-    let items = world.subscription(sub).map(|s| s.resource_groups.values().map(|rg| render(sub, rg)).collect());
-    Ok(json_response(StatusCode::OK, ctx.page(items.unwrap_or_default())))
+    let items = world.subscription(sub).map(|s| {
+        s.resource_groups
+            .values()
+            .map(|rg| render(sub, rg))
+            .collect()
+    });
+    Ok(json_response(
+        StatusCode::OK,
+        ctx.page(items.unwrap_or_default()),
+    ))
 }
 
 fn get(ctx: &Ctx, sub: &str, rg: &str) -> ArmResult {
@@ -52,23 +65,42 @@ fn get(ctx: &Ctx, sub: &str, rg: &str) -> ArmResult {
 fn valid_name(name: &str) -> bool {
     (1..=90).contains(&name.len())
         && !name.ends_with('.')
-        && name.chars().all(|c| c.is_alphanumeric() || "_-.()".contains(c))
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_-.()".contains(c))
 }
 
 fn put(ctx: &Ctx, sub: &str, rg: &str) -> ArmResult {
     if !valid_name(rg) {
-        let mut e = ArmError::bad_request("InvalidResourceGroupName", format!("Resource group name '{rg}' is invalid."));
+        let mut e = ArmError::bad_request(
+            "InvalidResourceGroupName",
+            format!("Resource group name '{rg}' is invalid."),
+        );
         e.target = Some("resourceGroupName".into());
         return Err(e);
     }
     let body = ctx.body_object()?;
-    let location = body.get("location").and_then(Value::as_str).ok_or_else(|| {
-        ArmError::bad_request("LocationRequired", "The location property is required for this definition.")
-    })?;
+    let location = body
+        .get("location")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ArmError::bad_request(
+                "LocationRequired",
+                "The location property is required for this definition.",
+            )
+        })?;
     let tags = body.get("tags").cloned().unwrap_or_else(|| json!({}));
     let mut world = ctx.shared.world.lock();
-    let groups = &mut world.subscriptions.entry(key(sub)).or_default().resource_groups;
-    let status = if groups.contains_key(&key(rg)) { StatusCode::OK } else { StatusCode::CREATED };
+    let groups = &mut world
+        .subscriptions
+        .entry(key(sub))
+        .or_default()
+        .resource_groups;
+    let status = if groups.contains_key(&key(rg)) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     let group = groups.entry(key(rg)).or_insert_with(|| ResourceGroup {
         name: rg.to_string(),
         location: location.to_string(),
@@ -82,14 +114,33 @@ fn put(ctx: &Ctx, sub: &str, rg: &str) -> ArmResult {
 
 fn delete(ctx: &Ctx, sub: &str, rg: &str) -> ArmResult {
     let mut world = ctx.shared.world.lock();
-    let removed = world.subscriptions.get_mut(&key(sub)).and_then(|s| s.resource_groups.remove(&key(rg)));
-    let Some(group) = removed else { return Ok(no_content()) };
-    let op = lro::begin(&mut world, sub, &group.location, &ctx.api_version, ctx.lro_delay(), None);
-    Ok(lro_response(StatusCode::ACCEPTED, op.headers(&ctx.shared.endpoint), None))
+    let removed = world
+        .subscriptions
+        .get_mut(&key(sub))
+        .and_then(|s| s.resource_groups.remove(&key(rg)));
+    let Some(group) = removed else {
+        return Ok(no_content());
+    };
+    let op = lro::begin(
+        &mut world,
+        sub,
+        &group.location,
+        &ctx.api_version,
+        ctx.lro_delay(),
+        None,
+    );
+    Ok(lro_response(
+        StatusCode::ACCEPTED,
+        op.headers(&ctx.shared.endpoint),
+        None,
+    ))
 }
 
 fn render_image(sub: &str, rg: &str, image: &ManagedImage) -> Value {
-    let id = format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/images/{}", image.name);
+    let id = format!(
+        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/images/{}",
+        image.name
+    );
     json!({
         "name": image.name,
         "id": id,
@@ -119,5 +170,8 @@ fn managed_image(ctx: &Ctx, sub: &str, rg: &str, name: &str) -> ArmResult {
         .managed_images
         .get(&key(name))
         .ok_or_else(|| ArmError::resource_not_found("Microsoft.Compute/images", name, rg))?;
-    Ok(json_response(StatusCode::OK, render_image(sub, &group.name, image)))
+    Ok(json_response(
+        StatusCode::OK,
+        render_image(sub, &group.name, image),
+    ))
 }

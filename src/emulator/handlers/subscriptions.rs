@@ -13,13 +13,21 @@ pub(super) fn handle(ctx: &Ctx, route: &Route) -> ArmResult {
         return Err(method_not_allowed(ctx));
     }
     match route {
-        Route::Subscriptions => Ok(json_response(StatusCode::OK, ctx.page(visible(ctx).into_iter().map(render).collect()))),
+        Route::Subscriptions => Ok(json_response(
+            StatusCode::OK,
+            ctx.page(visible(ctx).into_iter().map(render).collect()),
+        )),
         Route::Tenants => Ok(json_response(StatusCode::OK, ctx.page(tenants(ctx)))),
         Route::Subscription { sub } => visible(ctx)
             .into_iter()
             .find(|s| s.id.eq_ignore_ascii_case(sub))
             .map(|s| json_response(StatusCode::OK, render(s)))
-            .ok_or_else(|| ArmError::not_found("SubscriptionNotFound", format!("The subscription '{sub}' could not be found."))),
+            .ok_or_else(|| {
+                ArmError::not_found(
+                    "SubscriptionNotFound",
+                    format!("The subscription '{sub}' could not be found."),
+                )
+            }),
         _ => unreachable!("dispatch sends only subscription routes here"),
     }
 }
@@ -34,10 +42,10 @@ fn visible<'a>(ctx: &Ctx<'a>) -> Vec<&'a Subscription> {
         .filter(|s| s.tenant_id.eq_ignore_ascii_case(&ctx.caller.tid))
         .filter(|s| {
             let scope = format!("/subscriptions/{}", s.id);
-            world
-                .role_assignments
-                .iter()
-                .any(|ra| ra.principal_id.eq_ignore_ascii_case(&ctx.caller.oid) && scope_contains(&scope, &ra.scope))
+            world.role_assignments.iter().any(|ra| {
+                ra.principal_id.eq_ignore_ascii_case(&ctx.caller.oid)
+                    && scope_contains(&scope, &ra.scope)
+            })
         })
         .collect()
 }
