@@ -1,1 +1,160 @@
-//! The embedded Azure emulator (placeholder until the emulator lands).
+//! The embedded Azure emulator: Entra ID token issuance, the ARM subset galleryshare uses, and a
+//! control plane for tests, all on one HTTPS listener bound to 127.0.0.1.
+//!
+//! Each [`Emulator`] is an independent server with its own CA, signing key, directory and state.
+
+mod arm;
+mod control;
+mod directory;
+mod handlers;
+mod identity;
+mod lro;
+mod path;
+mod rbac;
+mod requestlog;
+mod server;
+mod store;
+mod tls;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use serde_json::Value;
+
+pub use directory::default_seed;
+
+/// How an emulator starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Port to bind on 127.0.0.1; 0 picks a free port.
+    pub port: u16,
+    /// Directory and resources to seed; `None` uses [`default_seed`].
+    pub seed: Option<Value>,
+    /// How long long-running operations report `InProgress`.
+    pub lro_delay: Duration,
+    /// Items per page of every list.
+    pub page_size: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            port: 0,
+            seed: None,
+            lro_delay: Duration::from_millis(200),
+            page_size: 10,
+        }
+    }
+}
+
+/// Why an emulator could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("azure emulator: {0}")]
+pub struct EmulatorError(String);
+
+impl EmulatorError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        EmulatorError(message.into())
+    }
+}
+
+/// A running emulator. Dropping it does not stop the server; call [`Emulator::stop`].
+pub struct Emulator {
+    shared: Arc<server::Shared>,
+    handle: axum_server::Handle<SocketAddr>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Emulator {
+    /// Binds 127.0.0.1, generates the CA and keys, and serves HTTPS on the current tokio runtime.
+    pub async fn start(options: Options) -> Result<Emulator, EmulatorError> {
+        let seed = options.seed.clone().unwrap_or_else(default_seed);
+        let directory = directory::Directory::from_seed(&seed)?;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", options.port)).map_err(|e| {
+            EmulatorError::new(format!("cannot bind 127.0.0.1:{}: {e}", options.port))
+        })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| EmulatorError::new(format!("cannot configure the listener: {e}")))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| EmulatorError::new(format!("cannot read the bound address: {e}")))?
+            .port();
+        let endpoint = format!("https://127.0.0.1:{port}");
+        let tls = tls::generate()?;
+        let shared = Arc::new(server::Shared::new(
+            endpoint,
+            tls.ca_pem.clone(),
+            directory,
+            &options,
+        )?);
+        let handle = axum_server::Handle::new();
+        let task = server::spawn(shared.clone(), listener, &tls, handle.clone())?;
+        Ok(Emulator {
+            shared,
+            handle,
+            task: Mutex::new(Some(task)),
+        })
+    }
+
+    /// Base URL of ARM, the token authority and Graph: `https://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> &str {
+        &self.shared.endpoint
+    }
+
+    /// PEM of the certificate authority that signed the listener's certificate.
+    pub fn ca_pem(&self) -> &str {
+        &self.shared.ca_pem
+    }
+
+    /// The key that `/_emulator/*` requests must send in `x-emulator-key`.
+    pub fn control_key(&self) -> &str {
+        &self.shared.control_key
+    }
+
+    /// The seeded directory, including app secrets and user passwords.
+    pub fn directory(&self) -> Value {
+        self.shared.directory.to_json(true)
+    }
+
+    /// Every request served so far (never headers, tokens, secrets or bodies).
+    pub fn request_log(&self) -> Vec<Value> {
+        self.shared.log.entries()
+    }
+
+    pub fn clear_request_log(&self) {
+        self.shared.log.clear();
+    }
+
+    /// Back to the seeded state, with the request log cleared.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    pub fn set_lro_delay(&self, d: Duration) {
+        self.shared.config.lock().lro_delay = d;
+    }
+
+    pub fn set_page_size(&self, n: usize) {
+        self.shared.config.lock().page_size = n.max(1);
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, and waits for the server task.
+    pub async fn stop(&self) {
+        self.handle.graceful_shutdown(Some(Duration::from_secs(2)));
+        let task = self.task.lock().take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("endpoint", &self.shared.endpoint)
+            .finish_non_exhaustive()
+    }
+}

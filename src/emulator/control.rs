@@ -1,0 +1,87 @@
+//! The control plane under `/_emulator/`: loopback peers with the control key only; not logged.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::server::Shared;
+
+/// Refuses non-loopback peers and requests without the right `x-emulator-key`.
+async fn guard(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let key_ok = request
+        .headers()
+        .get("x-emulator-key")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|k| constant_time_eq(k.as_bytes(), shared.control_key.as_bytes()));
+    if !peer.ip().is_loopback() || !key_ok {
+        let body = json!({"error": {"code": "Forbidden", "message": "The emulator control plane needs a loopback peer and the x-emulator-key header."}});
+        return (StatusCode::FORBIDDEN, Json(body)).into_response();
+    }
+    next.run(request).await
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn requests(State(shared): State<Arc<Shared>>) -> Response {
+    Json(json!({ "value": shared.log.entries() })).into_response()
+}
+
+async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.log.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.reset();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct ConfigUpdate {
+    lro_delay_ms: Option<u64>,
+    page_size: Option<usize>,
+}
+
+async fn config(State(shared): State<Arc<Shared>>, Json(update): Json<ConfigUpdate>) -> Response {
+    let mut config = shared.config.lock();
+    if let Some(ms) = update.lro_delay_ms {
+        config.lro_delay = Duration::from_millis(ms);
+    }
+    if let Some(n) = update.page_size {
+        config.page_size = n.max(1);
+    }
+    Json(
+        json!({"lro_delay_ms": config.lro_delay.as_millis() as u64, "page_size": config.page_size}),
+    )
+    .into_response()
+}
+
+async fn directory(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.directory.to_json(true)).into_response()
+}
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/_emulator/requests", get(requests).delete(clear_requests))
+        .route("/_emulator/reset", post(reset))
+        .route("/_emulator/config", put(config))
+        .route("/_emulator/directory", get(directory))
+        .route_layer(middleware::from_fn_with_state(shared.clone(), guard))
+        .with_state(shared)
+}

@@ -1,0 +1,37 @@
+//! One handler file per resource family; `dispatch` picks the handler of a parsed route.
+
+mod authorization;
+mod galleries;
+mod images;
+mod operations;
+mod resource_groups;
+mod shared;
+mod subscriptions;
+
+use super::arm::{ArmResult, Ctx};
+use super::path::Route;
+
+pub(crate) fn dispatch(ctx: &Ctx, route: &Route) -> ArmResult {
+    use Route::*;
+    match route {
+        Subscriptions | Tenants | Subscription { .. } => subscriptions::handle(ctx, route),
+        ResourceGroups { .. } | ResourceGroup { .. } | ManagedImage { .. } => {
+            resource_groups::handle(ctx, route)
+        }
+        RoleDefinitions { .. }
+        | RoleDefinition { .. }
+        | RoleAssignments { .. }
+        | RoleAssignment { .. } => authorization::handle(ctx, route),
+        Galleries { .. } | Gallery { .. } | GalleryShare { .. } => galleries::handle(ctx, route),
+        Images { .. } | Image { .. } | Versions { .. } | Version { .. } => {
+            images::handle(ctx, route)
+        }
+        CapsOperation { .. } => operations::handle(ctx, route),
+        SharedGalleries { .. }
+        | SharedGallery { .. }
+        | SharedImages { .. }
+        | SharedImage { .. }
+        | SharedVersions { .. }
+        | SharedVersion { .. } => shared::handle(ctx, route),
+    }
+}

@@ -1,0 +1,78 @@
+//! The request log: one JSON object per request, never a header value, token, secret or body.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use parking_lot::Mutex;
+use serde_json::{json, Value};
+
+use super::server::Shared;
+
+/// Who made a request, attached to the response by the ARM front door.
+#[derive(Debug, Clone)]
+pub(crate) struct LoggedCaller {
+    pub tenant: String,
+    pub principal: String,
+}
+
+#[derive(Default)]
+pub(crate) struct RequestLog {
+    entries: Mutex<(u64, Vec<Value>)>,
+}
+
+impl RequestLog {
+    pub(crate) fn entries(&self) -> Vec<Value> {
+        self.entries.lock().1.clone()
+    }
+
+    pub(crate) fn clear(&self) {
+        self.entries.lock().1.clear();
+    }
+
+    fn push(&self, mut entry: Value) {
+        let mut guard = self.entries.lock();
+        guard.0 += 1;
+        entry["seq"] = json!(guard.0);
+        guard.1.push(entry);
+    }
+}
+
+/// Counts the tokens in `x-ms-authorization-auxiliary` (joined with "," by the CLI, ";" by PowerShell).
+fn auxiliary_token_count(request: &Request) -> usize {
+    request
+        .headers()
+        .get("x-ms-authorization-auxiliary")
+        .and_then(|v| v.to_str().ok())
+        .map_or(0, |v| {
+            v.split([',', ';']).filter(|t| !t.trim().is_empty()).count()
+        })
+}
+
+/// Middleware recording every non-control request after it is answered.
+pub(crate) async fn record(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_string();
+    let query = request.uri().query().unwrap_or_default().to_string();
+    let aux_tokens = auxiliary_token_count(&request);
+    let user_agent = request
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let response = next.run(request).await;
+    let caller = response.extensions().get::<LoggedCaller>();
+    let time = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;
+    shared.log.push(json!({
+        "seq": 0, "time": time, "method": method, "path": path, "query": query,
+        "status": response.status().as_u16(),
+        "tenant": caller.map(|c| c.tenant.clone()), "principal": caller.map(|c| c.principal.clone()),
+        "aux_tokens": aux_tokens, "user_agent": user_agent
+    }));
+    response
+}
