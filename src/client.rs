@@ -28,6 +28,13 @@ pub const API_VERSIONS: &[(&str, &str)] = &[
     ("network", "2024-05-01"),
 ];
 
+/// What `az account list` shows: subscriptions, the current one, and (tenant, principal, kind) per login.
+pub type ProfileSnapshot = (
+    Vec<Subscription>,
+    Option<String>,
+    Vec<(String, String, PrincipalKind)>,
+);
+
 pub struct Client {
     pub cloud: Cloud,
     http: reqwest::Client,
@@ -233,13 +240,8 @@ impl Client {
         Ok(sub)
     }
 
-    pub fn subscriptions(
-        &self,
-    ) -> (
-        Vec<Subscription>,
-        Option<String>,
-        Vec<(String, String, PrincipalKind)>,
-    ) {
+    /// The subscriptions, the current one, and (tenant, principal, kind) of each login.
+    pub fn subscriptions(&self) -> ProfileSnapshot {
         let p = self.profile.read();
         let users = p
             .logins

@@ -41,7 +41,7 @@ pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
     pub status: Option<u16>,
-    pub service: Option<ServiceError>,
+    pub service: Option<Box<ServiceError>>,
     /// The parameter a validation error is about, when there is one.
     pub parameter: Option<String>,
 }
@@ -81,7 +81,7 @@ impl Error {
 
     /// Builds the error for an unexpected HTTP status from the response body (ARM or Entra shape).
     pub fn from_response(status: u16, body: &[u8]) -> Self {
-        let service = parse_service_error(body);
+        let service = parse_service_error(body).map(Box::new);
         let kind = match status {
             401 => ErrorKind::Authentication,
             404 => ErrorKind::NotFound,

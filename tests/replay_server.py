@@ -128,10 +128,11 @@ class ReplayServer:
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd
         self.base_url = f"https://127.0.0.1:{httpd.server_address[1]}"
-        self._thread = threading.Thread(target=httpd.serve_forever, name="replay-server", daemon=True)
+        self._thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), name="replay-server", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        # serve_forever's poll interval is short (see start) so that shutting down does not stall each test.
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -315,6 +316,11 @@ def semantic_body(body: Any) -> Any:
     # Sharing Reset: the README says CLI 2.91 sends "groups": [], CLI 2.34 and the spec send none.
     if body.get("operationType") == "Reset" and body.get("groups") == []:
         del body["groups"]
+    # CLI 2.34 sent an empty "disallowed": {} in image definitions (no disk types disallowed), which is what
+    # leaving it out means too.
+    props = body.get("properties")
+    if isinstance(props, dict) and props.get("disallowed") == {}:
+        body["properties"] = {k: v for k, v in props.items() if k != "disallowed"}
     return body
 
 

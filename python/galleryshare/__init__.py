@@ -7,7 +7,7 @@ PowerShell, on a Rust core — with an embedded Azure emulator so everything als
     az.sig.share.add(resource_group="myGalleryRG", gallery_name="myGallery", subscription_ids=[SUB])
 """
 
-from . import _core
+from . import _core, emulator
 from ._cloud import Cloud
 from ._session import Poller
 from .az import Az
@@ -46,12 +46,8 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # `gs.az` (a module-level CLI session) and `gs.emulator` are made on first use, so importing stays cheap.
+    # `gs.az`, a module-level CLI session, is made on first use so importing stays cheap.
     if name == "az":
         globals()["az"] = Az()
         return globals()["az"]
-    if name == "emulator":
-        from . import emulator
-
-        return emulator
     raise AttributeError(f"module 'galleryshare' has no attribute {name!r}")

@@ -11,17 +11,23 @@ from . import _core
 from ._cloud import Cloud
 
 
-def _search(query: Optional[str], data: Any) -> Any:
+def _compile(query: Optional[str]) -> Any:
+    """Compiles ``query=`` before anything is sent, so a bad one costs no request."""
     if query is None:
-        return data
+        return None
     if not isinstance(query, str):
         raise TypeError(f"query must be a JMESPath string, not {type(query).__name__}")
     try:
-        compiled = jmespath.compile(query)
+        return jmespath.compile(query)
     except jmespath.exceptions.ParseError as e:
         from .exceptions import ValidationError
 
         raise ValidationError(f"argument --query: invalid jmespath_type value: {query!r} ({e})", parameter="query") from None
+
+
+def _search(compiled: Any, data: Any) -> Any:
+    if compiled is None:
+        return data
     return compiled.search(data, options=jmespath.Options(dict_cls=dict))
 
 
@@ -34,7 +40,7 @@ class Poller:
 
     def __init__(self, native: "_core.Poller", query: Optional[str] = None):
         self._native = native
-        self._query = query
+        self._query = _compile(query)
 
     def result(self, timeout: Optional[float] = None) -> Any:
         return _search(self._query, json.loads(self._native.result(timeout)))
@@ -69,6 +75,7 @@ class Session:
         self.native = _core.Client(cloud._json(), dict(api_versions or {}), aux_separator)
 
     def call(self, op: str, args: Dict[str, Any], query: Optional[str] = None) -> Any:
+        compiled = _compile(query)
         args = {k: v for k, v in args.items() if k not in ("self", "query")}
         try:
             payload = json.dumps(args)
@@ -76,7 +83,7 @@ class Session:
             raise TypeError(f"{op}: {e}") from None
         out = self.native.invoke(op, payload)
         if isinstance(out, str):
-            return _search(query, json.loads(out))
+            return _search(compiled, json.loads(out))
         return Poller(out, query)
 
     def resume(self, token: str, query: Optional[str] = None) -> Poller:

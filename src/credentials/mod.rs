@@ -84,11 +84,11 @@ fn map_identity_error(e: azure_core::Error) -> Error {
             let mut err = Error::auth(text.clone());
             err.status = Some(u16::from(*status));
             if let Some(code) = error_code {
-                err.service = Some(crate::error::ServiceError {
+                err.service = Some(Box::new(crate::error::ServiceError {
                     code: code.clone(),
                     message: text.clone(),
                     ..Default::default()
-                });
+                }));
             }
             err
         }

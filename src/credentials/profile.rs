@@ -92,7 +92,10 @@ impl Profile {
 
     /// The tenant of the current subscription.
     pub fn current_tenant(&self) -> Option<String> {
-        self.current.as_deref().and_then(|c| self.find(c)).map(|s| s.tenant_id.clone())
+        self.current
+            .as_deref()
+            .and_then(|c| self.find(c))
+            .map(|s| s.tenant_id.clone())
     }
 
     pub fn login_for_tenant(&self, tenant_id: &str) -> Option<&Login> {

@@ -49,7 +49,7 @@ impl Shape {
 /// A finished result, or a running operation handed back because of `no_wait`.
 pub enum Outcome {
     Value(Value),
-    Poll(PollState, Shape),
+    Poll(Box<PollState>, Shape),
 }
 
 /// Runs one command by name.
@@ -158,7 +158,7 @@ pub(crate) async fn long_running(
     let resp = client.send(req).await?;
     let mut state = PollState::from_initial(&method, &url, &sub.tenant_id, &resp)?;
     if no_wait {
-        return Ok(Outcome::Poll(state, shape));
+        return Ok(Outcome::Poll(Box::new(state), shape));
     }
     let result = state.wait(client).await?;
     Ok(Outcome::Value(shape.apply(result)))

@@ -35,7 +35,9 @@ fn required<'a>(param: &str, v: &'a Option<String>) -> Result<&'a str> {
 /// Builds the path down to the level the arguments reach.
 /// Validates every name first, so an empty `sub` (no login yet) still reports bad input.
 fn shared_path(a: &SharedArgs, sub: &str, depth: usize) -> Result<String> {
-    let location = ids::location(&a.location)?;
+    // Validated, but sent as given: the location is a path segment ARM compares case-insensitively.
+    ids::location(&a.location)?;
+    let location = a.location.trim();
     let mut path = format!(
         "/subscriptions/{}/providers/Microsoft.Compute/locations/{}/sharedGalleries",
         seg(sub),

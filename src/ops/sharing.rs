@@ -192,7 +192,8 @@ mod tests {
     fn subscriptions_group_comes_first_and_only_given_groups_are_sent() {
         let s = "0b1f6471-1bf0-4dda-aec3-cb9272f09590".to_string();
         let t = "2f4a9838-26b7-47ee-be60-ccc1fdec5953".to_string();
-        let body = sharing_update("Add", &[s.clone()], &[t.clone()]).unwrap();
+        let body =
+            sharing_update("Add", std::slice::from_ref(&s), std::slice::from_ref(&t)).unwrap();
         assert_eq!(
             body,
             json!({"operationType":"Add","groups":[{"type":"Subscriptions","ids":[s]},{"type":"AADTenants","ids":[t]}]})

@@ -201,11 +201,11 @@ impl PollState {
             ErrorKind::HttpResponse,
             format!("({}) {}", failed.code, failed.message),
         );
-        e.service = Some(ServiceError {
+        e.service = Some(Box::new(ServiceError {
             code: failed.code,
             message: failed.message,
             ..Default::default()
-        });
+        }));
         e
     }
 

@@ -54,7 +54,7 @@ impl Client {
         match outcome {
             Outcome::Value(v) => Ok(v.to_string().into_pyobject(py)?.into_any().unbind()),
             Outcome::Poll(state, shape) => {
-                Ok(Py::new(py, Poller::new(self.inner.clone(), state, shape))?.into_any())
+                Ok(Py::new(py, Poller::new(self.inner.clone(), *state, shape))?.into_any())
             }
         }
     }

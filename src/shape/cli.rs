@@ -14,30 +14,21 @@ pub fn shape(v: Value) -> Value {
 }
 
 fn flatten(mut obj: Map<String, Value>) -> Map<String, Value> {
+    // A consumer-view item's top-level `identifier` holds only `uniqueId`; lift it out first so the
+    // image's own `properties.identifier` (publisher/offer/sku) takes its place, as the CLI shows.
+    let unique_id = obj.get("identifier").and_then(|i| i.get("uniqueId")).cloned();
+    if let Some(uid) = unique_id {
+        if obj.get("identifier").and_then(Value::as_object).is_some_and(|i| i.len() == 1) {
+            obj.remove("identifier");
+        }
+        obj.insert("uniqueId".into(), uid);
+    }
     if let Some(Value::Object(props)) = obj.remove("properties") {
         for (k, v) in props {
             obj.entry(k).or_insert(v);
         }
     }
-    let unique_id = obj
-        .get("identifier")
-        .and_then(|i| i.get("uniqueId"))
-        .cloned();
-    if let Some(uid) = unique_id {
-        if obj
-            .get("identifier")
-            .and_then(Value::as_object)
-            .is_some_and(|i| i.len() == 1)
-        {
-            obj.remove("identifier");
-        }
-        obj.insert("uniqueId".into(), uid);
-    }
-    if let Some(rg) = obj
-        .get("id")
-        .and_then(Value::as_str)
-        .and_then(ResourceId::resource_group_of)
-    {
+    if let Some(rg) = obj.get("id").and_then(Value::as_str).and_then(ResourceId::resource_group_of) {
         obj.insert("resourceGroup".into(), Value::String(rg));
     }
     obj
@@ -83,5 +74,13 @@ mod tests {
         assert_eq!(v[0]["uniqueId"], "/SharedGalleries/u");
         assert!(v[0].get("identifier").is_none());
         assert!(v[0].get("resourceGroup").is_none());
+    }
+
+    #[test]
+    fn shared_image_keeps_its_publisher_identifier() {
+        let v = shape(json!({"name":"i","identifier":{"uniqueId":"/SharedGalleries/u/Images/i"},
+            "properties":{"identifier":{"publisher":"p","offer":"o","sku":"s"}}}));
+        assert_eq!(v["uniqueId"], "/SharedGalleries/u/Images/i");
+        assert_eq!(v["identifier"]["publisher"], "p");
     }
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Development entry points; needs only Rust (cargo) and Python 3.9+.
+
+    python3 dev.py demo    build into .venv and run the demo on the embedded emulator
+    python3 dev.py test    cargo fmt/clippy/test, then build and run pytest (what CI runs)
+    python3 dev.py bench   benchmarks against the official Azure SDK (benches/)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+RUNTIME = ["jmespath>=1.0"]
+TEST = ["pytest>=8", "pytest-timeout", "pyyaml", "trustme"]
+BENCH = ["azure-identity", "azure-mgmt-compute"]
+
+
+def run(*cmd: object, **kw) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], cwd=ROOT, check=True, **kw)
+
+
+def env() -> dict:
+    e = dict(os.environ, VIRTUAL_ENV=str(VENV))
+    e["PATH"] = f"{BIN}{os.pathsep}{e.get('PATH', '')}"
+    return e
+
+
+def venv(*packages: str) -> None:
+    if not PY.exists():
+        run(sys.executable, "-m", "venv", VENV)
+    run(PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", "maturin>=1.9.4,<2", *RUNTIME, *packages)
+
+
+def build() -> None:
+    """One optimised build serves the demo, the tests and the benchmarks."""
+    run(BIN / "maturin", "develop", "--release", env=env())
+
+
+def demo() -> None:
+    venv()
+    build()
+    run(PY, "-m", "galleryshare", "demo", env=env())
+
+
+def test() -> None:
+    run("cargo", "fmt", "--check")
+    run("cargo", "clippy", "--all-targets", "--", "-D", "warnings")
+    run("cargo", "test")
+    venv(*TEST)
+    build()
+    run(PY, "-m", "pytest", env=env())
+
+
+def bench() -> None:
+    venv(*BENCH)
+    build()
+    run(PY, "benches/bench_calls.py", *sys.argv[2:], env=env())
+
+
+COMMANDS = {"demo": demo, "test": test, "bench": bench}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__)
+        sys.exit(2)
+    try:
+        COMMANDS[sys.argv[1]]()
+    except subprocess.CalledProcessError as e:
+        sys.exit(e.returncode or 1)
