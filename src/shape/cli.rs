@@ -16,9 +16,16 @@ pub fn shape(v: Value) -> Value {
 fn flatten(mut obj: Map<String, Value>) -> Map<String, Value> {
     // A consumer-view item's top-level `identifier` holds only `uniqueId`; lift it out first so the
     // image's own `properties.identifier` (publisher/offer/sku) takes its place, as the CLI shows.
-    let unique_id = obj.get("identifier").and_then(|i| i.get("uniqueId")).cloned();
+    let unique_id = obj
+        .get("identifier")
+        .and_then(|i| i.get("uniqueId"))
+        .cloned();
     if let Some(uid) = unique_id {
-        if obj.get("identifier").and_then(Value::as_object).is_some_and(|i| i.len() == 1) {
+        if obj
+            .get("identifier")
+            .and_then(Value::as_object)
+            .is_some_and(|i| i.len() == 1)
+        {
             obj.remove("identifier");
         }
         obj.insert("uniqueId".into(), uid);
@@ -28,7 +35,11 @@ fn flatten(mut obj: Map<String, Value>) -> Map<String, Value> {
             obj.entry(k).or_insert(v);
         }
     }
-    if let Some(rg) = obj.get("id").and_then(Value::as_str).and_then(ResourceId::resource_group_of) {
+    if let Some(rg) = obj
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(ResourceId::resource_group_of)
+    {
         obj.insert("resourceGroup".into(), Value::String(rg));
     }
     obj
@@ -78,8 +89,10 @@ mod tests {
 
     #[test]
     fn shared_image_keeps_its_publisher_identifier() {
-        let v = shape(json!({"name":"i","identifier":{"uniqueId":"/SharedGalleries/u/Images/i"},
-            "properties":{"identifier":{"publisher":"p","offer":"o","sku":"s"}}}));
+        let v = shape(
+            json!({"name":"i","identifier":{"uniqueId":"/SharedGalleries/u/Images/i"},
+            "properties":{"identifier":{"publisher":"p","offer":"o","sku":"s"}}}),
+        );
         assert_eq!(v["uniqueId"], "/SharedGalleries/u/Images/i");
         assert_eq!(v["identifier"]["publisher"], "p");
     }
