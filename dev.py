@@ -2,7 +2,7 @@
 """Development entry points; needs only Rust (cargo) and Python 3.9+.
 
     python3 dev.py demo    build into .venv and run the demo on the embedded emulator
-    python3 dev.py test    cargo fmt/clippy/test, then build and run pytest (what CI runs)
+    python3 dev.py test    cargo fmt/clippy/test, then build, check the stubs, run pytest (CI)
     python3 dev.py bench   benchmarks against the official Azure SDK (benches/)
 """
 
@@ -18,7 +18,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 RUNTIME = ["jmespath>=1.0"]
-TEST = ["pytest>=8", "pytest-timeout", "pyyaml", "trustme"]
+TEST = ["pytest>=8", "pytest-timeout", "pyyaml", "trustme", "mypy"]
 BENCH = ["azure-identity", "azure-mgmt-compute"]
 
 
@@ -56,6 +56,8 @@ def test() -> None:
     run("cargo", "test")
     venv(*TEST)
     build()
+    # The .pyi must match the built module.
+    run(PY, "-m", "mypy.stubtest", "galleryshare._core", env=env())
     run(PY, "-m", "pytest", env=env())
 
 

@@ -3,7 +3,9 @@
 //! shaped once. `invoke` is the table of contents from command name to function.
 
 pub mod account;
+pub mod authorization;
 pub mod galleries;
+pub mod graph;
 pub mod images;
 pub mod resources;
 pub mod shared;
@@ -61,6 +63,10 @@ pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
         "account.set" => account::set(client, parse(args)?),
         "group.create" => resources::group_create(client, parse(args)?).await,
         "group.show" => resources::group_show(client, parse(args)?).await,
+        "role.definition.list" => authorization::definition_list(client, parse(args)?).await,
+        "role.assignment.create" => authorization::assignment_create(client, parse(args)?).await,
+        "role.assignment.list" => authorization::assignment_list(client, parse(args)?).await,
+        "role.assignment.delete" => authorization::assignment_delete(client, parse(args)?).await,
         "sig.create" => galleries::create(client, parse(args)?).await,
         "sig.show" => galleries::show(client, parse(args)?).await,
         "sig.list" => galleries::list(client, parse(args)?).await,

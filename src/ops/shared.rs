@@ -41,7 +41,7 @@ fn shared_path(a: &SharedArgs, sub: &str, depth: usize) -> Result<String> {
     let mut path = format!(
         "/subscriptions/{}/providers/Microsoft.Compute/locations/{}/sharedGalleries",
         seg(sub),
-        seg(&location)
+        seg(location)
     );
     if depth >= 1 {
         path.push_str(&format!(
