@@ -35,6 +35,8 @@ class Az:
         self.account = _Account(self._s)
         self.group = _ResourceGroup(self._s)
         self.sig = _Sig(self._s)
+        self.role = _Role(self._s)
+        self.ad = _Ad(self._s)
 
     @property
     def cloud(self) -> Cloud:
@@ -77,6 +79,68 @@ class _ResourceGroup(_Group):
     def show(self, *, name: str, subscription: Optional[str] = None, query: Optional[str] = None) -> Any:
         """``az group show --name``."""
         return self._s.call("group.show", locals(), query)
+
+
+class _RoleAssignment(_Group):
+    def create(self, *, role: str, scope: str, assignee: Optional[str] = None,
+               assignee_object_id: Optional[str] = None, assignee_principal_type: Optional[str] = None,
+               description: Optional[str] = None, name: Optional[str] = None, query: Optional[str] = None) -> Any:
+        """``az role assignment create --role Reader --assignee EMAIL|APP_ID|OBJECT_ID --scope ID``.
+        An identical existing assignment is returned as it is, as the CLI does."""
+        return self._s.call("role.assignment.create", locals(), query)
+
+    def list(self, *, scope: Optional[str] = None, assignee: Optional[str] = None, role: Optional[str] = None,
+             subscription: Optional[str] = None, query: Optional[str] = None) -> Any:
+        """``az role assignment list [--scope] [--assignee] [--role]``."""
+        return self._s.call("role.assignment.list", locals(), query)
+
+    def delete(self, *, ids: Optional[List[str]] = None, scope: Optional[str] = None, assignee: Optional[str] = None,
+               role: Optional[str] = None, subscription: Optional[str] = None) -> None:
+        """``az role assignment delete --ids … | --assignee/--role/--scope``."""
+        return self._s.call("role.assignment.delete", locals())
+
+
+class _RoleDefinition(_Group):
+    def list(self, *, name: Optional[str] = None, scope: Optional[str] = None, subscription: Optional[str] = None,
+             query: Optional[str] = None) -> Any:
+        """``az role definition list [--name Reader] [--scope]``."""
+        return self._s.call("role.definition.list", locals(), query)
+
+
+class _Role(_Group):
+    def __init__(self, session: Session):
+        super().__init__(session)
+        self.assignment = _RoleAssignment(session)
+        self.definition = _RoleDefinition(session)
+
+
+class _AdUser(_Group):
+    def show(self, *, id: str, query: Optional[str] = None) -> Any:  # noqa: A002 - the CLI's dest name
+        """``az ad user show --id UPN_OR_OBJECT_ID``."""
+        return self._s.call("ad.user.show", locals(), query)
+
+    def list(self, *, upn: Optional[str] = None, display_name: Optional[str] = None, filter: Optional[str] = None,  # noqa: A002
+             query: Optional[str] = None) -> Any:
+        """``az ad user list [--upn] [--display-name PREFIX] [--filter ODATA]``."""
+        return self._s.call("ad.user.list", locals(), query)
+
+
+class _AdSp(_Group):
+    def show(self, *, id: str, query: Optional[str] = None) -> Any:  # noqa: A002 - the CLI's dest name
+        """``az ad sp show --id APP_ID_OR_OBJECT_ID``."""
+        return self._s.call("ad.sp.show", locals(), query)
+
+    def list(self, *, spn: Optional[str] = None, display_name: Optional[str] = None, filter: Optional[str] = None,  # noqa: A002
+             query: Optional[str] = None) -> Any:
+        """``az ad sp list [--spn] [--display-name PREFIX] [--filter ODATA]``."""
+        return self._s.call("ad.sp.list", locals(), query)
+
+
+class _Ad(_Group):
+    def __init__(self, session: Session):
+        super().__init__(session)
+        self.user = _AdUser(session)
+        self.sp = _AdSp(session)
 
 
 class _Share(_Group):

@@ -122,3 +122,112 @@ pub async fn resolve_assignee(
         .to_string();
     Ok((id, principal_type(object)))
 }
+
+// ---- `az ad user|sp show|list` -------------------------------------------------------------------------
+
+use super::Outcome;
+use serde::Deserialize;
+
+/// Graph calls go to the tenant of the current subscription's login.
+fn current_tenant(client: &Client) -> Result<String> {
+    Ok(client.subscription(None)?.tenant_id)
+}
+
+#[derive(Deserialize)]
+pub struct ShowArgs {
+    id: String,
+}
+
+async fn show(client: &Client, collection: &str, filter_key: &str, id: &str) -> Result<Outcome> {
+    let tenant = current_tenant(client)?;
+    crate::ids::name("id", id)?;
+    let found = if crate::ids::is_guid(id) {
+        objects_by_ids(client, &tenant, &[id.to_string()]).await?
+    } else {
+        values(
+            client,
+            &tenant,
+            graph_url(
+                client,
+                collection,
+                Some(&format!("{filter_key} eq '{}'", odata(id))),
+            )?,
+        )
+        .await?
+    };
+    let found = if found.is_empty() && crate::ids::is_guid(id) && collection == "/servicePrincipals"
+    {
+        values(
+            client,
+            &tenant,
+            graph_url(
+                client,
+                collection,
+                Some(&format!("appId eq '{}'", odata(id))),
+            )?,
+        )
+        .await?
+    } else {
+        found
+    };
+    let item = found.into_iter().next().ok_or_else(|| {
+        let mut e = Error::new(crate::error::ErrorKind::NotFound, format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."));
+        e.status = Some(404);
+        e
+    })?;
+    Ok(Outcome::Value(item))
+}
+
+pub async fn user_show(client: &Client, a: ShowArgs) -> Result<Outcome> {
+    show(client, "/users", "userPrincipalName", &a.id).await
+}
+
+pub async fn sp_show(client: &Client, a: ShowArgs) -> Result<Outcome> {
+    show(client, "/servicePrincipals", "appId", &a.id).await
+}
+
+#[derive(Deserialize)]
+pub struct ListArgs {
+    upn: Option<String>,
+    spn: Option<String>,
+    display_name: Option<String>,
+    filter: Option<String>,
+}
+
+/// The one `$filter` the CLI builds from its flags.
+fn list_filter(a: &ListArgs) -> Option<String> {
+    if let Some(f) = &a.filter {
+        return Some(f.clone());
+    }
+    if let Some(u) = &a.upn {
+        return Some(format!("userPrincipalName eq '{}'", odata(u)));
+    }
+    if let Some(s) = &a.spn {
+        return Some(format!("servicePrincipalNames/any(c:c eq '{}')", odata(s)));
+    }
+    a.display_name
+        .as_ref()
+        .map(|d| format!("startsWith(displayName,'{}')", odata(d)))
+}
+
+pub async fn user_list(client: &Client, a: ListArgs) -> Result<Outcome> {
+    let tenant = current_tenant(client)?;
+    let items = values(
+        client,
+        &tenant,
+        graph_url(client, "/users", list_filter(&a).as_deref())?,
+    )
+    .await?;
+    Ok(Outcome::Value(Value::Array(items)))
+}
+
+pub async fn sp_list(client: &Client, a: ListArgs) -> Result<Outcome> {
+    let tenant = current_tenant(client)?;
+    let items = values(
+        client,
+        &tenant,
+        graph_url(client, "/servicePrincipals", list_filter(&a).as_deref())?,
+    )
+    .await?;
+    Ok(Outcome::Value(Value::Array(items)))
+}

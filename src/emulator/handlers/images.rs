@@ -544,11 +544,40 @@ fn apply_version_defaults(props: &mut Value, gallery_location: &str) {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     profile["publishedDate"] = json!(now);
+    apply_safety_defaults(props);
+}
+
+/// Azure always reports a version's safety profile: `reportedForPolicyViolation` is read-only (the
+/// emulator never flags an image, so it is `false` and `policyViolations` is absent), and
+/// `allowDeletionOfReplicatedLocations` defaults to `false`.
+fn apply_safety_defaults(props: &mut Value) {
+    if !props.get("safetyProfile").is_some_and(Value::is_object) {
+        props["safetyProfile"] = json!({});
+    }
+    let safety = &mut props["safetyProfile"];
+    if safety.get("allowDeletionOfReplicatedLocations").is_none() {
+        safety["allowDeletionOfReplicatedLocations"] = json!(false);
+    }
+    safety["reportedForPolicyViolation"] = json!(false);
+    if let Some(obj) = safety.as_object_mut() {
+        obj.remove("policyViolations");
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn safety_profile_reports_no_policy_violation() {
+        let mut props =
+            json!({"safetyProfile": {"reportedForPolicyViolation": true, "policyViolations": []}});
+        apply_version_defaults(&mut props, "westus");
+        assert_eq!(
+            props["safetyProfile"],
+            json!({"allowDeletionOfReplicatedLocations": false, "reportedForPolicyViolation": false})
+        );
+    }
 
     #[test]
     fn version_names_are_three_int32_parts() {
