@@ -114,3 +114,80 @@ def test_unknown_role_uses_the_cli_message(emu, contoso):
         contoso.role.assignment.create(role="Gallery Reader", scope=f"/subscriptions/{prod}",
                                        assignee_object_id="0b1f6471-1bf0-4dda-aec3-cb9272f09590",
                                        assignee_principal_type="User")
+
+
+def login_user(emu, upn: str) -> gs.Az:
+    u = emu.directory.user(upn)
+    az = gs.Az(cloud=emu.cloud)
+    az.login(username=u.upn, password=u.password)
+    return az
+
+
+ALINNE = "alinne_montes@contoso.com"
+
+
+def test_docs_rbac_section_cli(emu, contoso):
+    """`az sig show --query id` + `az role assignment create --role Reader --assignee EMAIL --scope ID`."""
+    make_gallery(contoso)
+    prod = emu.directory.subscription("contoso-prod").id
+    alinne = login_user(emu, ALINNE)
+    with pytest.raises(gs.HttpResponseError) as before:
+        alinne.sig.image_definition.list(resource_group=RG, gallery_name=GALLERY, subscription=prod)
+    assert before.value.status_code in (403, 404)
+
+    gallery_id = contoso.sig.show(resource_group=RG, gallery_name=GALLERY, query="id")
+    ra = contoso.role.assignment.create(role="Reader", assignee=ALINNE, scope=gallery_id)
+    assert ra["principalId"] == emu.directory.user(ALINNE).id and ra["principalType"] == "User"
+
+    alinne = login_user(emu, ALINNE)  # a fresh login now lists contoso-prod
+    assert [i["name"] for i in alinne.sig.image_definition.list(resource_group=RG, gallery_name=GALLERY)] == [IMAGE]
+    assert alinne.sig.image_version.show(resource_group=RG, gallery_name=GALLERY, gallery_image_definition=IMAGE,
+                                         gallery_image_version="1.0.0", query="name") == "1.0.0"
+    with pytest.raises(gs.HttpResponseError) as write:
+        alinne.sig.image_version.create(resource_group=RG, gallery_name=GALLERY, gallery_image_definition=IMAGE,
+                                        gallery_image_version="2.0.0", managed_image="ubuntu-base", location="eastus")
+    assert write.value.status_code == 403
+
+
+def test_docs_rbac_section_powershell(emu, contoso):
+    """`Get-AzADUser -StartsWith` + `New-AzRoleAssignment -ObjectId $user.Id -RoleDefinitionName Reader -ResourceName …`."""
+    make_gallery(contoso)
+    a = emu.directory.app("contoso-admin")
+    ps = gs.Pwsh(cloud=emu.cloud)
+    ps.Connect_AzAccount(ServicePrincipal=True, Credential=gs.PSCredential(a.client_id, a.secret),
+                         Tenant=emu.directory.tenant("contoso").id)
+    ps.Set_AzContext(Subscription="contoso-prod")
+    gallery = ps.Get_AzGallery(ResourceGroupName=RG, Name=GALLERY)
+    rg = ps.Get_AzResourceGroup(Name=RG)
+    # The docs pass the e-mail to -StartsWith, which Graph matches against displayName ("Alinne Montes"):
+    # the display name's start is what finds her.
+    user = ps.Get_AzADUser(StartsWith="Alinne")
+    assert user.UserPrincipalName == ALINNE and user.DisplayName == "Alinne Montes"
+    ra = ps.New_AzRoleAssignment(ObjectId=user.Id, RoleDefinitionName="Reader", ResourceName=gallery.Name,
+                                 ResourceType="Microsoft.Compute/galleries", ResourceGroupName=rg.ResourceGroupName)
+    assert ra.ObjectType == "User" and ra.RoleDefinitionName == "Reader" and ra.Scope == gallery.Id
+    alinne = login_user(emu, ALINNE)
+    assert [i["name"] for i in alinne.sig.image_definition.list(resource_group=RG, gallery_name=GALLERY)] == [IMAGE]
+
+
+def test_reader_for_app_by_app_id_twice(emu, contoso):
+    """The cross-tenant docs' step: Reader for the multi-tenant app, named by its appId; twice is fine."""
+    gallery_id = make_gallery(contoso)
+    app = emu.directory.app("myGalleryApp")
+    first = contoso.role.assignment.create(role="Reader", assignee=app.client_id, scope=gallery_id)
+    assert first["principalId"] == app.service_principals["contoso"] and first["principalType"] == "ServicePrincipal"
+    second = contoso.role.assignment.create(role="Reader", assignee=app.client_id, scope=gallery_id)
+    assert second["id"] == first["id"]
+
+
+def test_unknown_assignee_uses_the_cli_message(emu, contoso):
+    prod = emu.directory.subscription("contoso-prod").id
+    with pytest.raises(gs.ValidationError, match="Cannot find user or service principal in graph database for 'nobody@contoso.com'"):
+        contoso.role.assignment.create(role="Reader", assignee="nobody@contoso.com", scope=f"/subscriptions/{prod}")
+
+
+def test_ad_lookups(emu, contoso):
+    assert contoso.ad.user.show(id=ALINNE)["displayName"] == "Alinne Montes"
+    assert [u["userPrincipalName"] for u in contoso.ad.user.list(display_name="Alinne")] == [ALINNE]
+    app = emu.directory.app("myGalleryApp")
+    assert contoso.ad.sp.show(id=app.client_id)["id"] == app.service_principals["contoso"]

@@ -11,6 +11,7 @@ from . import _core, emulator
 from ._cloud import Cloud
 from ._session import Poller
 from .az import Az
+from .pwsh import PSCredential, PSObject, Pwsh
 from .exceptions import (
     AzureError,
     ClientAuthenticationError,
@@ -35,6 +36,9 @@ __all__ = [
     "ODataV4Format",
     "OperationTimeoutError",
     "Poller",
+    "PSCredential",
+    "PSObject",
+    "Pwsh",
     "ResourceExistsError",
     "ResourceNotFoundError",
     "ServiceRequestError",
@@ -42,12 +46,13 @@ __all__ = [
     "ValidationError",
     "az",
     "emulator",
+    "pwsh",
 ]
 
 
 def __getattr__(name: str):
-    # `gs.az`, a module-level CLI session, is made on first use so importing stays cheap.
-    if name == "az":
-        globals()["az"] = Az()
-        return globals()["az"]
+    # `gs.az` and `gs.pwsh`, module-level sessions, are made on first use so importing stays cheap.
+    if name in ("az", "pwsh"):
+        globals()[name] = Az() if name == "az" else Pwsh()
+        return globals()[name]
     raise AttributeError(f"module 'galleryshare' has no attribute {name!r}")

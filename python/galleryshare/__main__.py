@@ -1,4 +1,4 @@
-"""``python -m galleryshare demo``: the docs' direct-sharing walkthrough on the embedded emulator,
+"""``python -m galleryshare demo``: the docs' RBAC and direct-sharing walkthroughs on the embedded emulator,
 each step printed as the Azure CLI command it mirrors, then its result."""
 
 from __future__ import annotations
@@ -23,6 +23,16 @@ def _show(result: Any, limit: int = 14) -> None:
         print(f"    … ({len(lines) - limit} more lines)")
 
 
+def _expect_error(command: str, call: Callable[[], Any]) -> None:
+    print(f"\n$ {command}")
+    try:
+        call()
+    except gs.AzureError as e:
+        print(f"  {type(e).__name__}: {str(e)[:160]}")
+    else:
+        raise AssertionError(f"expected an error from: {command}")
+
+
 class Demo:
     def __init__(self) -> None:
         self.steps = 0
@@ -36,6 +46,9 @@ class Demo:
         print(f"\n$ {command}")
         t = time.perf_counter()
         result = call()
+        if isinstance(result, gs.PSObject):
+            print("    " + repr(result).replace("\n", "\n    "))
+            result = None
         _show(result, limit)
         print(f"  ({(time.perf_counter() - t) * 1000:.0f} ms)")
         return result
@@ -72,6 +85,34 @@ def run_demo() -> int:
                                                       query="{name:name, regions:publishingProfile.targetRegions[].name}"))
         demo.step(f"az sig show -g {RG} -r {GALLERY} --query id",
                   lambda: az.sig.show(resource_group=RG, gallery_name=GALLERY, query="id"))
+
+        demo.section("Share by RBAC: Reader on the gallery for a person (CLI), and for an app (PowerShell)")
+        gallery_id = az.sig.show(resource_group=RG, gallery_name=GALLERY, query="id")
+        user = d.user("alinne_montes@contoso.com")
+        alinne = gs.Az(cloud=emu.cloud)
+        demo.step(f"az login -u {user.upn} -p ***",
+                  lambda: alinne.login(username=user.upn, password=user.password, query="[].name"))
+        _expect_error(f"az sig image-definition list -g {RG} -r {GALLERY}   # before the role assignment",
+                      lambda: alinne.sig.image_definition.list(resource_group=RG, gallery_name=GALLERY,
+                                                               subscription=d.subscription("contoso-prod").id))
+        demo.step(f"az role assignment create --role Reader --assignee {user.upn} --scope {gallery_id}",
+                  lambda: az.role.assignment.create(role="Reader", assignee=user.upn, scope=gallery_id,
+                                                    query="{principalType:principalType, scope:scope, roleDefinitionId:roleDefinitionId}"))
+        alinne.login(username=user.upn, password=user.password)
+        demo.step(f"az sig image-definition list -g {RG} -r {GALLERY} --query [].name   # as Alinne, after it",
+                  lambda: alinne.sig.image_definition.list(resource_group=RG, gallery_name=GALLERY, query="[].name"))
+        _expect_error(f"az sig image-version create -g {RG} -r {GALLERY} -i {IMAGE} -e 2.0.0 …   # Reader cannot write",
+                      lambda: alinne.sig.image_version.create(resource_group=RG, gallery_name=GALLERY,
+                                                              gallery_image_definition=IMAGE, gallery_image_version="2.0.0",
+                                                              managed_image=managed, location="eastus"))
+        ps = gs.Pwsh(cloud=emu.cloud)
+        ps.Connect_AzAccount(ServicePrincipal=True, Credential=gs.PSCredential(admin.client_id, admin.secret), Tenant=contoso_t)
+        app = d.app("myGalleryApp")
+        demo.step(f"New-AzRoleAssignment -ApplicationId {app.client_id} -RoleDefinitionName Reader "
+                  f"-ResourceName {GALLERY} -ResourceType Microsoft.Compute/galleries -ResourceGroupName {RG}",
+                  lambda: ps.New_AzRoleAssignment(ApplicationId=app.client_id, RoleDefinitionName="Reader",
+                                                  ResourceName=GALLERY, ResourceType="Microsoft.Compute/galleries",
+                                                  ResourceGroupName=RG), limit=20)
 
         demo.section("Share directly with a subscription in another tenant")
         demo.step(f"az sig share add -g {RG} -r {GALLERY} --subscription-ids {fab_sub}",

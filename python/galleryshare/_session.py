@@ -86,5 +86,12 @@ class Session:
             return _search(compiled, json.loads(out))
         return Poller(out, query)
 
+    def call_pwsh(self, op: str, args: Dict[str, Any], kind: Optional[str]) -> Any:
+        """Like `call`, presenting the result as a PowerShell object of `kind` (no JMESPath)."""
+        out = self.native.invoke(op, json.dumps(args), kind)
+        if isinstance(out, str):
+            return json.loads(out)
+        return Poller(out)
+
     def resume(self, token: str, query: Optional[str] = None) -> Poller:
         return Poller(self.native.resume(token), query)

@@ -1,5 +1,5 @@
-//! The embedded Azure emulator: Entra ID token issuance, the ARM subset galleryshare uses, and a
-//! control plane for tests, all on one HTTPS listener bound to 127.0.0.1.
+//! The embedded Azure emulator: Entra ID token issuance, the ARM and Microsoft Graph subsets
+//! galleryshare uses, and a control plane for tests, all on one HTTPS listener bound to 127.0.0.1.
 //!
 //! Each [`Emulator`] is an independent server with its own CA, signing key, directory and state.
 
@@ -9,6 +9,7 @@ mod directory;
 mod handlers;
 mod identity;
 mod lro;
+mod odata;
 mod path;
 mod rbac;
 mod requestlog;

@@ -8,12 +8,13 @@ use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::middleware;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use parking_lot::Mutex;
 use rand::distr::{Alphanumeric, SampleString};
 
 use super::directory::Directory;
+use super::handlers::graph;
 use super::identity::{self, Signer};
 use super::requestlog::{self, RequestLog};
 use super::store::World;
@@ -66,7 +67,7 @@ impl Shared {
     }
 }
 
-/// Every path that is not identity or control is ARM (paths are parsed case-insensitively there).
+/// Every path that is not identity, Graph or control is ARM (paths are parsed case-insensitively there).
 async fn arm_fallback(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let body: Bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
@@ -95,6 +96,8 @@ fn app(shared: Arc<Shared>) -> Router {
             "/{tenant}/discovery/instance",
             get(identity::instance_discovery),
         )
+        // Graph lives beside ARM on the same listener, told apart by its `/v1.0` root.
+        .route("/v1.0/{*rest}", any(graph::serve))
         .fallback(arm_fallback)
         .layer(middleware::from_fn_with_state(
             shared.clone(),

@@ -196,3 +196,109 @@ pub async fn delete(client: &Client, a: DeleteArgs) -> Result<Outcome> {
     )
     .await
 }
+
+#[derive(Deserialize)]
+pub struct UpdateArgs {
+    resource_group: String,
+    gallery_name: String,
+    description: Option<String>,
+    permissions: Option<String>,
+    publisher_uri: Option<String>,
+    publisher_email: Option<String>,
+    eula: Option<String>,
+    public_name_prefix: Option<String>,
+    tags: Option<Map<String, Value>>,
+    subscription: Option<String>,
+    #[serde(default)]
+    no_wait: bool,
+}
+
+/// `az sig update` / `Update-AzGallery`: read the gallery, change what was given, PUT it back.
+pub async fn update(client: &Client, a: UpdateArgs) -> Result<Outcome> {
+    ids::resource_group(&a.resource_group)?;
+    ids::gallery_name(&a.gallery_name)?;
+    let permissions = a
+        .permissions
+        .as_deref()
+        .map(|p| choice("permissions", p, PERMISSIONS))
+        .transpose()?;
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let path = gallery_path(&sub, &a.resource_group, &a.gallery_name);
+    let current = get(
+        client,
+        &sub,
+        &path,
+        &client.api_version("sig.update", "gallery"),
+        &[],
+    )
+    .await?;
+    let mut body = json!({
+        "location": current.get("location").cloned().unwrap_or(Value::Null),
+        "tags": a.tags.clone().map(Value::Object).or_else(|| current.get("tags").cloned()).unwrap_or(json!({})),
+        "properties": {},
+    });
+    let props = &mut body["properties"];
+    if let Some(d) = a.description.clone().or_else(|| {
+        current
+            .pointer("/properties/description")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }) {
+        props["description"] = json!(d);
+    }
+    let mut sharing = current
+        .pointer("/properties/sharingProfile")
+        .cloned()
+        .unwrap_or(json!({"permissions": "Private"}));
+    if let Some(obj) = sharing.as_object_mut() {
+        obj.remove("groups");
+        if let Some(info) = obj
+            .get_mut("communityGalleryInfo")
+            .and_then(Value::as_object_mut)
+        {
+            info.remove("communityGalleryEnabled");
+            info.remove("publicNames");
+        }
+    }
+    if let Some(p) = permissions {
+        sharing["permissions"] = json!(p);
+        if p == "Community" && sharing.get("communityGalleryInfo").is_none() {
+            let info = CreateArgs::community_from(
+                &a.publisher_uri,
+                &a.publisher_email,
+                &a.eula,
+                &a.public_name_prefix,
+            )?;
+            sharing["communityGalleryInfo"] = info;
+        }
+    }
+    props["sharingProfile"] = sharing;
+    let url = client.arm_url(&path, &client.api_version("sig.update", "gallery"), &[])?;
+    long_running(
+        client,
+        &sub,
+        Request::new(Method::PUT, url, arm(&sub)).json(&body),
+        a.no_wait,
+        Shape::Cli,
+    )
+    .await
+}
+
+impl CreateArgs {
+    fn community_from(
+        uri: &Option<String>,
+        email: &Option<String>,
+        eula: &Option<String>,
+        prefix: &Option<String>,
+    ) -> Result<Value> {
+        match (uri, email, eula, prefix) {
+            (Some(uri), Some(email), Some(eula), Some(prefix)) => Ok(
+                json!({"publisherUri": uri, "publisherContact": email, "eula": eula, "publicNamePrefix": prefix}),
+            ),
+            _ => Err(Error::invalid_param(
+                "permissions",
+                COMMUNITY_FIELDS_MESSAGE,
+            )),
+        }
+    }
+}

@@ -35,6 +35,8 @@ pub enum Shape {
     Empty,
     /// Nothing (`None`).
     Nothing,
+    /// An Azure PowerShell object (derived from the CLI shape).
+    Pwsh(crate::shape::pwsh::Kind),
 }
 
 impl Shape {
@@ -44,6 +46,7 @@ impl Shape {
             Shape::Sorted => crate::shape::cli::sort(v),
             Shape::Empty => Value::Object(Default::default()),
             Shape::Nothing => Value::Null,
+            Shape::Pwsh(kind) => crate::shape::pwsh::shape(kind, crate::shape::cli::shape(v)),
         }
     }
 }
@@ -63,6 +66,7 @@ pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
         "account.set" => account::set(client, parse(args)?),
         "group.create" => resources::group_create(client, parse(args)?).await,
         "group.show" => resources::group_show(client, parse(args)?).await,
+        "group.list" => resources::group_list(client, parse(args)?).await,
         "ad.user.show" => graph::user_show(client, parse(args)?).await,
         "ad.user.list" => graph::user_list(client, parse(args)?).await,
         "ad.sp.show" => graph::sp_show(client, parse(args)?).await,
@@ -75,9 +79,11 @@ pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
         "sig.show" => galleries::show(client, parse(args)?).await,
         "sig.list" => galleries::list(client, parse(args)?).await,
         "sig.delete" => galleries::delete(client, parse(args)?).await,
+        "sig.update" => galleries::update(client, parse(args)?).await,
         "sig.share.add" => sharing::add(client, parse(args)?).await,
         "sig.share.remove" => sharing::remove(client, parse(args)?).await,
         "sig.share.reset" => sharing::reset(client, parse(args)?).await,
+        "sig.share.enable_community" => sharing::enable_community(client, parse(args)?).await,
         "sig.share.wait" => sharing::wait(client, parse(args)?).await,
         "sig.list_shared" => shared::list_galleries(client, parse(args)?).await,
         "sig.show_shared" => shared::show_gallery(client, parse(args)?).await,

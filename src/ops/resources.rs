@@ -67,3 +67,22 @@ pub async fn group_show(client: &Client, a: GroupShowArgs) -> Result<Outcome> {
     .await?;
     Ok(Outcome::Value(Shape::Sorted.apply(v)))
 }
+
+#[derive(Deserialize)]
+pub struct GroupListArgs {
+    subscription: Option<String>,
+}
+
+pub async fn group_list(client: &Client, a: GroupListArgs) -> Result<Outcome> {
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let path = format!("/subscriptions/{}/resourcegroups", seg(&sub.id));
+    let items = super::list(
+        client,
+        &sub,
+        &path,
+        &client.api_version("group.list", "resources"),
+        &[],
+    )
+    .await?;
+    Ok(Outcome::Value(Shape::Sorted.apply(Value::Array(items))))
+}

@@ -129,6 +129,24 @@ pub async fn reset(client: &Client, a: ResetArgs) -> Result<Outcome> {
     .await
 }
 
+/// `az sig share enable-community`: publishes a Community gallery to every Azure user.
+pub async fn enable_community(client: &Client, a: ResetArgs) -> Result<Outcome> {
+    ids::resource_group(&a.resource_group)?;
+    ids::gallery_name(&a.gallery_name)?;
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let body = json!({"operationType": "EnableCommunity"});
+    post_share(
+        client,
+        &sub,
+        &a.resource_group,
+        &a.gallery_name,
+        "sig.share.enable_community",
+        &body,
+        a.no_wait,
+    )
+    .await
+}
+
 #[derive(Deserialize)]
 pub struct WaitArgs {
     resource_group: String,

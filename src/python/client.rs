@@ -43,17 +43,40 @@ impl Client {
     }
 
     /// Runs command `op` with JSON arguments; returns JSON text, or a Poller when the command was asked
-    /// not to wait.
-    fn invoke(&self, py: Python<'_>, op: &str, args_json: &str) -> PyResult<Py<PyAny>> {
+    /// not to wait. `pwsh`: present the result as this PowerShell object kind instead of the CLI shape.
+    #[pyo3(signature = (op, args_json, pwsh=None))]
+    fn invoke(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        args_json: &str,
+        pwsh: Option<&str>,
+    ) -> PyResult<Py<PyAny>> {
+        let kind = pwsh
+            .map(|k| {
+                crate::shape::pwsh::Kind::parse(k).ok_or_else(|| {
+                    to_py(Error::type_error(format!(
+                        "unknown PowerShell object kind '{k}'"
+                    )))
+                })
+            })
+            .transpose()?;
         let args: serde_json::Value = serde_json::from_str(args_json)
             .map_err(|e| to_py(Error::type_error(format!("arguments are not JSON: {e}"))))?;
         let client = self.inner.clone();
         let op = op.to_string();
         let outcome =
             block_on(py, async move { ops::invoke(&client, &op, args).await })?.map_err(to_py)?;
-        match outcome {
-            Outcome::Value(v) => Ok(v.to_string().into_pyobject(py)?.into_any().unbind()),
-            Outcome::Poll(state, shape) => {
+        match (outcome, kind) {
+            (Outcome::Value(v), None) => Ok(v.to_string().into_pyobject(py)?.into_any().unbind()),
+            (Outcome::Value(v), Some(k)) => Ok(Shape::Pwsh(k)
+                .apply(v)
+                .to_string()
+                .into_pyobject(py)?
+                .into_any()
+                .unbind()),
+            (Outcome::Poll(state, shape), k) => {
+                let shape = k.map(Shape::Pwsh).unwrap_or(shape);
                 Ok(Py::new(py, Poller::new(self.inner.clone(), *state, shape))?.into_any())
             }
         }

@@ -2,6 +2,7 @@
 
 mod authorization;
 mod galleries;
+pub(crate) mod graph;
 mod images;
 mod operations;
 mod resource_groups;

@@ -1,0 +1,436 @@
+"""The Azure PowerShell mirror: ``ps.Update_AzGallery(...)`` for ``Update-AzGallery ...``.
+
+Cmdlets are methods (hyphen → underscore), parameters keep PowerShell's PascalCase names, switches are
+``True``/``False``, and results are :class:`PSObject` s with PascalCase attributes (``$gallery.Name`` →
+``gallery.Name``). As in PowerShell, a cmdlet that finds one object returns it, several return a list.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any, Dict, Iterator, List, Optional, Union
+
+from ._cloud import Cloud, resolve
+from ._session import Session
+from .exceptions import ValidationError
+
+__all__ = ["PSCredential", "PSObject", "Pwsh"]
+
+
+class PSCredential:
+    """``Get-Credential`` / ``New-Object PSCredential(appId, secret)``; the secret never shows."""
+
+    def __init__(self, UserName: str, Password: str):
+        if not isinstance(UserName, str) or not isinstance(Password, str):
+            raise TypeError("PSCredential takes a user name (or app id) and a password (or secret) as strings")
+        self.UserName = UserName
+        self._password = Password
+
+    def GetNetworkCredential(self) -> "PSObject":
+        return PSObject({"UserName": self.UserName, "Password": self._password})
+
+    def __repr__(self) -> str:
+        return f"PSCredential(UserName={self.UserName!r}, Password=<hidden>)"
+
+
+class PSObject:
+    """A PowerShell output object: attributes in PascalCase, ``to_dict()``, a readable ``repr``, and an
+    HTML table in Jupyter."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Dict[str, Any]):
+        object.__setattr__(self, "_data", data)
+
+    def __getattr__(self, name: str) -> Any:
+        data = object.__getattribute__(self, "_data")
+        if name in data:
+            return _wrap(data[name])
+        for key in data:  # PowerShell property names are case-insensitive
+            if key.lower() == name.lower():
+                return _wrap(data[key])
+        raise AttributeError(f"{name!r} is not a property of this object (properties: {', '.join(data)})")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._data[name] = value
+
+    def __getitem__(self, name: str) -> Any:
+        return self.__getattr__(name)
+
+    def __contains__(self, name: str) -> bool:
+        return any(k.lower() == name.lower() for k in self._data)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PSObject) and other._data == self._data
+
+    def __dir__(self) -> List[str]:
+        return list(self._data)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return json.loads(json.dumps(self._data))
+
+    def __repr__(self) -> str:
+        width = max((len(k) for k in self._data), default=0)
+        lines = [f"{k.ljust(width)} : {_brief(v)}" for k, v in self._data.items()]
+        return "\n".join(lines) if lines else "PSObject()"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+                       f"{html.escape(_brief(v))}</td></tr>" for k, v in self._data.items())
+        return f"<table>{rows}</table>"
+
+
+def _brief(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, separators=(", ", ": "))
+    return str(v)
+
+
+def _wrap(v: Any) -> Any:
+    if isinstance(v, dict):
+        return PSObject(v)
+    if isinstance(v, list):
+        return [_wrap(i) for i in v]
+    return v
+
+
+def _unroll(v: Any) -> Any:
+    """PowerShell's pipeline: one object is returned as itself, none as None, several as a list."""
+    if isinstance(v, list):
+        items = [_wrap(i) for i in v]
+        return None if not items else items[0] if len(items) == 1 else items
+    return _wrap(v)
+
+
+def _need(**params: Any) -> None:
+    for name, value in params.items():
+        if value is None:
+            raise ValidationError(f"Cannot process command because of one or more missing mandatory parameters: {name}.",
+                                  parameter=name)
+
+
+class Pwsh:
+    """An Azure PowerShell session: ``ps = gs.Pwsh()`` or ``gs.Pwsh(cloud=emulator.cloud)``."""
+
+    def __init__(self, cloud: Union[None, str, Cloud] = None, *, api_versions: Optional[Dict[str, str]] = None):
+        # PowerShell joins auxiliary tokens with ";" where the CLI uses ", ".
+        self._s = Session(resolve(cloud), api_versions, ";")
+
+    def _run(self, op: str, args: Dict[str, Any], kind: Optional[str] = "Resource", unroll: bool = True) -> Any:
+        args = {k: v for k, v in args.items() if v is not None}
+        out = self._s.call_pwsh(op, args, kind)
+        return _unroll(out) if unroll else [_wrap(i) for i in (out or [])]
+
+    def _scope(self, Scope: Optional[str], ResourceGroupName: Optional[str], ResourceName: Optional[str],
+               ResourceType: Optional[str], ParentResource: Optional[str] = None) -> Optional[str]:
+        """New-AzRoleAssignment's scope parameter sets, as one scope id."""
+        if Scope is not None:
+            return Scope
+        if ResourceGroupName is None:
+            return None
+        sub = self._s.call("account.show", {})["id"]
+        scope = f"/subscriptions/{sub}/resourceGroups/{ResourceGroupName}"
+        if ResourceName is not None or ResourceType is not None:
+            _need(ResourceName=ResourceName, ResourceType=ResourceType)
+            parent = f"/{ParentResource}" if ParentResource else ""
+            namespace, _, rtype = ResourceType.partition("/")
+            scope += f"/providers/{namespace}{parent}/{rtype}/{ResourceName}"
+        return scope
+
+    # ---- Az.Accounts -------------------------------------------------------------------------------
+
+    def Connect_AzAccount(self, *, Credential: PSCredential, ServicePrincipal: bool = False, Tenant: Optional[str] = None,
+                          Subscription: Optional[str] = None) -> PSObject:
+        """``Connect-AzAccount [-ServicePrincipal] -Credential $cred [-Tenant T] [-Subscription S]``; a second
+        call for another tenant keeps both logins (cross-tenant work needs both)."""
+        if not isinstance(Credential, PSCredential):
+            raise TypeError("Credential must be a galleryshare.PSCredential(app_id_or_user, secret_or_password)")
+        if ServicePrincipal:
+            _need(Tenant=Tenant)
+        self._s.call("login", {"service_principal": ServicePrincipal, "username": Credential.UserName,
+                               "password": Credential._password, "tenant": Tenant})
+        if Subscription is not None:
+            self._s.call("account.set", {"subscription": Subscription})
+        return self.Get_AzContext()
+
+    def Get_AzContext(self) -> PSObject:
+        """``Get-AzContext``."""
+        return self._run("account.show", {}, "Context")
+
+    def Set_AzContext(self, *, Subscription: str, Tenant: Optional[str] = None) -> PSObject:
+        """``Set-AzContext -Subscription S``."""
+        self._s.call("account.set", {"subscription": Subscription})
+        return self.Get_AzContext()
+
+    def Get_AzSubscription(self) -> Any:
+        """``Get-AzSubscription``: the subscriptions the logins reach."""
+        subs = self._s.call("account.list", {})
+        return _unroll([{"Name": s["name"], "Id": s["id"], "TenantId": s["tenantId"], "State": s["state"]} for s in subs])
+
+    # ---- Az.Resources: resource groups, Entra ID, role assignments ---------------------------------
+
+    def New_AzResourceGroup(self, *, Name: str, Location: str, Tag: Optional[Dict[str, str]] = None) -> PSObject:
+        """``New-AzResourceGroup -Name -Location [-Tag]``."""
+        return self._run("group.create", {"name": Name, "location": Location, "tags": Tag}, "ResourceGroup")
+
+    def Get_AzResourceGroup(self, *, Name: Optional[str] = None) -> Any:
+        """``Get-AzResourceGroup [-Name]``."""
+        if Name is None:
+            return self._run("group.list", {}, "ResourceGroup")
+        return self._run("group.show", {"name": Name}, "ResourceGroup")
+
+    def Get_AzADUser(self, *, StartsWith: Optional[str] = None, UserPrincipalName: Optional[str] = None,
+                     Mail: Optional[str] = None, ObjectId: Optional[str] = None, DisplayName: Optional[str] = None) -> Any:
+        """``Get-AzADUser -StartsWith X | -UserPrincipalName | -Mail | -ObjectId | -DisplayName``."""
+        if ObjectId is not None:
+            return self._run("ad.user.show", {"id": ObjectId}, "GraphObject")
+        filters = {
+            "StartsWith": StartsWith and f"startsWith(displayName,'{_odata(StartsWith)}')",
+            "UserPrincipalName": UserPrincipalName and f"userPrincipalName eq '{_odata(UserPrincipalName)}'",
+            "Mail": Mail and f"mail eq '{_odata(Mail)}'",
+            "DisplayName": DisplayName and f"displayName eq '{_odata(DisplayName)}'",
+        }
+        given = [f for f in filters.values() if f]
+        if len(given) > 1:
+            raise ValidationError("Parameter set cannot be resolved using the specified named parameters.")
+        return self._run("ad.user.list", {"filter": given[0] if given else None}, "GraphObject")
+
+    def Get_AzADServicePrincipal(self, *, ApplicationId: Optional[str] = None, ObjectId: Optional[str] = None,
+                                 DisplayName: Optional[str] = None, ServicePrincipalName: Optional[str] = None) -> Any:
+        """``Get-AzADServicePrincipal -ApplicationId | -ObjectId | -DisplayName | -ServicePrincipalName``."""
+        if ObjectId is not None:
+            return self._run("ad.sp.show", {"id": ObjectId}, "GraphObject")
+        if ApplicationId is not None:
+            return self._run("ad.sp.list", {"filter": f"appId eq '{_odata(ApplicationId)}'"}, "GraphObject")
+        if ServicePrincipalName is not None:
+            return self._run("ad.sp.list", {"spn": ServicePrincipalName}, "GraphObject")
+        return self._run("ad.sp.list", {"filter": DisplayName and f"displayName eq '{_odata(DisplayName)}'"}, "GraphObject")
+
+    def New_AzRoleAssignment(self, *, RoleDefinitionName: Optional[str] = None, RoleDefinitionId: Optional[str] = None,
+                             ObjectId: Optional[str] = None, SignInName: Optional[str] = None,
+                             ApplicationId: Optional[str] = None, ObjectType: Optional[str] = None,
+                             Scope: Optional[str] = None, ResourceGroupName: Optional[str] = None,
+                             ResourceName: Optional[str] = None, ResourceType: Optional[str] = None,
+                             ParentResource: Optional[str] = None, Description: Optional[str] = None) -> PSObject:
+        """``New-AzRoleAssignment -ObjectId|-SignInName|-ApplicationId -RoleDefinitionName
+        [-Scope | -ResourceGroupName [-ResourceName -ResourceType]]``."""
+        principals = [p for p in (ObjectId, SignInName, ApplicationId) if p is not None]
+        if len(principals) != 1:
+            raise ValidationError("Parameter set cannot be resolved using the specified named parameters. "
+                                  "Use exactly one of -ObjectId, -SignInName or -ApplicationId.", parameter="ObjectId")
+        role = RoleDefinitionName or RoleDefinitionId
+        _need(RoleDefinitionName=role)
+        scope = self._scope(Scope, ResourceGroupName, ResourceName, ResourceType, ParentResource)
+        if scope is None:
+            scope = f"/subscriptions/{self._s.call('account.show', {})['id']}"
+        args = {"role": role, "scope": scope, "description": Description}
+        if ObjectId is not None:
+            args.update(assignee_object_id=ObjectId, assignee_principal_type=ObjectType)
+        else:
+            args["assignee"] = SignInName or ApplicationId
+        return self._run("role.assignment.create", args, "RoleAssignment")
+
+    def Get_AzRoleAssignment(self, *, ObjectId: Optional[str] = None, SignInName: Optional[str] = None,
+                             RoleDefinitionName: Optional[str] = None, Scope: Optional[str] = None,
+                             ResourceGroupName: Optional[str] = None, ResourceName: Optional[str] = None,
+                             ResourceType: Optional[str] = None) -> Any:
+        """``Get-AzRoleAssignment [-ObjectId|-SignInName] [-RoleDefinitionName] [-Scope|-ResourceGroupName …]``."""
+        scope = self._scope(Scope, ResourceGroupName, ResourceName, ResourceType)
+        items = self._run("role.assignment.list", {"scope": scope, "assignee": ObjectId or SignInName,
+                                                    "role": RoleDefinitionName}, "RoleAssignment", unroll=False)
+        return _unroll([i.to_dict() for i in items])
+
+    def Remove_AzRoleAssignment(self, *, ObjectId: Optional[str] = None, SignInName: Optional[str] = None,
+                                RoleDefinitionName: Optional[str] = None, Scope: Optional[str] = None,
+                                ResourceGroupName: Optional[str] = None, ResourceName: Optional[str] = None,
+                                ResourceType: Optional[str] = None) -> None:
+        """``Remove-AzRoleAssignment -ObjectId|-SignInName -RoleDefinitionName -Scope|-ResourceGroupName …``."""
+        scope = self._scope(Scope, ResourceGroupName, ResourceName, ResourceType)
+        self._s.call("role.assignment.delete", {"scope": scope, "assignee": ObjectId or SignInName, "role": RoleDefinitionName})
+
+    # ---- Az.Compute: galleries --------------------------------------------------------------------
+
+    def New_AzGallery(self, *, ResourceGroupName: str, Name: str, Location: str, Description: Optional[str] = None,
+                      Permission: Optional[str] = None, PublisherUri: Optional[str] = None,
+                      PublisherContact: Optional[str] = None, Eula: Optional[str] = None,
+                      PublicNamePrefix: Optional[str] = None, Tag: Optional[Dict[str, str]] = None,
+                      AsJob: bool = False) -> Any:
+        """``New-AzGallery -ResourceGroupName -Name -Location [-Permission Private|Groups|Community …]``."""
+        return self._run("sig.create", {"resource_group": ResourceGroupName, "gallery_name": Name, "location": Location,
+                                        "description": Description, "permissions": Permission,
+                                        "publisher_uri": PublisherUri, "publisher_email": PublisherContact, "eula": Eula,
+                                        "public_name_prefix": PublicNamePrefix, "tags": Tag, "no_wait": AsJob})
+
+    def Get_AzGallery(self, *, ResourceGroupName: Optional[str] = None, Name: Optional[str] = None,
+                      Expand: Optional[str] = None, Location: Optional[str] = None,
+                      GalleryUniqueName: Optional[str] = None, Scope: Optional[str] = None) -> Any:
+        """``Get-AzGallery [-ResourceGroupName [-Name [-Expand SharingProfile/Groups]]]`` or the shared view
+        ``Get-AzGallery -Location L [-GalleryUniqueName U] [-Scope subscription|tenant]``."""
+        if Location is not None:
+            if GalleryUniqueName is not None:
+                return self._run("sig.show_shared", {"location": Location, "gallery_unique_name": GalleryUniqueName})
+            return self._run("sig.list_shared", {"location": Location, "shared_to": _shared_to(Scope)})
+        if Name is not None:
+            _need(ResourceGroupName=ResourceGroupName)
+            expand = Expand is not None and Expand.lower() == "sharingprofile/groups"
+            if Expand is not None and not expand:
+                raise ValidationError(f"Cannot validate argument on parameter 'Expand'. The argument \"{Expand}\" does not "
+                                      "belong to the set \"SharingProfile/Groups\".", parameter="Expand")
+            return self._run("sig.show", {"resource_group": ResourceGroupName, "gallery_name": Name, "sharing_groups": expand})
+        return self._run("sig.list", {"resource_group": ResourceGroupName})
+
+    def Update_AzGallery(self, *, ResourceGroupName: str, Name: str, Description: Optional[str] = None,
+                         Permission: Optional[str] = None, Share: bool = False,
+                         Subscription: Optional[List[str]] = None, Tenant: Optional[List[str]] = None,
+                         RemoveSubscription: Optional[List[str]] = None, RemoveTenant: Optional[List[str]] = None,
+                         Reset: bool = False, Community: bool = False, PublisherUri: Optional[str] = None,
+                         PublisherContact: Optional[str] = None, Eula: Optional[str] = None,
+                         PublicNamePrefix: Optional[str] = None, Tag: Optional[Dict[str, str]] = None) -> PSObject:
+        """``Update-AzGallery -ResourceGroupName -Name [-Permission] [-Share -Subscription s[] -Tenant t[] |
+        -Share -RemoveSubscription s[] -RemoveTenant t[] | -Share -Reset | -Share -Community]``.
+        After a sharing change it returns the gallery read with ``$select=Permissions``, as PowerShell does."""
+        lists = (Subscription, Tenant, RemoveSubscription, RemoveTenant)
+        if any(v is not None for v in lists) and not Share:
+            raise ValidationError("Parameters '-Subscription', '-Tenant', '-RemoveSubscription' or '-RemoveTenant'  "
+                                  "must be used with '-Share' parameter.", parameter="Share")
+        if (Reset or Community) and not Share:
+            raise ValidationError("Parameters '-Reset' and '-Community' must be used with '-Share' parameter.", parameter="Share")
+        gallery = {"resource_group": ResourceGroupName, "gallery_name": Name}
+        changes = (Description, Permission, PublisherUri, PublisherContact, Eula, PublicNamePrefix, Tag)
+        if any(v is not None for v in changes):
+            result = self._run("sig.update", {**gallery, "description": Description, "permissions": Permission,
+                                              "publisher_uri": PublisherUri, "publisher_email": PublisherContact,
+                                              "eula": Eula, "public_name_prefix": PublicNamePrefix, "tags": Tag})
+            if not Share:
+                return result
+        if not Share:
+            return self.Get_AzGallery(ResourceGroupName=ResourceGroupName, Name=Name)
+        if Reset:
+            self._s.call("sig.share.reset", gallery)
+        elif Community:
+            self._s.call("sig.share.enable_community", gallery)
+        else:
+            if Subscription is not None or Tenant is not None:
+                self._s.call("sig.share.add", {**gallery, "subscription_ids": _list(Subscription), "tenant_ids": _list(Tenant)})
+            if RemoveSubscription is not None or RemoveTenant is not None:
+                self._s.call("sig.share.remove", {**gallery, "subscription_ids": _list(RemoveSubscription),
+                                                  "tenant_ids": _list(RemoveTenant)})
+        return self._run("sig.show", {**gallery, "select": "Permissions"})
+
+    def Remove_AzGallery(self, *, ResourceGroupName: str, Name: str, Force: bool = False, AsJob: bool = False) -> Any:
+        """``Remove-AzGallery -ResourceGroupName -Name [-Force]``."""
+        return self._run("sig.delete", {"resource_group": ResourceGroupName, "gallery_name": Name, "no_wait": AsJob})
+
+    def New_AzGalleryImageDefinition(self, *, ResourceGroupName: str, GalleryName: str, Name: str, Location: str,
+                                     Publisher: str, Offer: str, Sku: str, OsState: str, OsType: str,
+                                     HyperVGeneration: Optional[str] = None, Description: Optional[str] = None,
+                                     Eula: Optional[str] = None, EndOfLifeDate: Optional[str] = None,
+                                     Tag: Optional[Dict[str, str]] = None, AsJob: bool = False) -> Any:
+        """``New-AzGalleryImageDefinition -ResourceGroupName -GalleryName -Name -Location -Publisher -Offer -Sku
+        -OsState -OsType [-HyperVGeneration]``."""
+        return self._run("sig.image_definition.create", {
+            "resource_group": ResourceGroupName, "gallery_name": GalleryName, "gallery_image_definition": Name,
+            "location": Location, "publisher": Publisher, "offer": Offer, "sku": Sku, "os_state": OsState,
+            "os_type": OsType, "hyper_v_generation": HyperVGeneration, "description": Description, "eula": Eula,
+            "end_of_life_date": EndOfLifeDate, "tags": Tag, "no_wait": AsJob})
+
+    def Get_AzGalleryImageDefinition(self, *, ResourceGroupName: Optional[str] = None, GalleryName: Optional[str] = None,
+                                     Name: Optional[str] = None, GalleryUniqueName: Optional[str] = None,
+                                     Location: Optional[str] = None, Scope: Optional[str] = None) -> Any:
+        """``Get-AzGalleryImageDefinition -ResourceGroupName -GalleryName [-Name]`` or the shared view
+        ``-GalleryUniqueName U -Location L [-Scope tenant] [-Name I]``."""
+        if GalleryUniqueName is not None:
+            _need(Location=Location)
+            if Name is not None:
+                return self._run("sig.image_definition.show_shared", {"gallery_unique_name": GalleryUniqueName,
+                                                                      "location": Location, "gallery_image_definition": Name})
+            return self._run("sig.image_definition.list_shared", {"gallery_unique_name": GalleryUniqueName,
+                                                                  "location": Location, "shared_to": _shared_to(Scope)})
+        _need(ResourceGroupName=ResourceGroupName, GalleryName=GalleryName)
+        if Name is not None:
+            return self._run("sig.image_definition.show", {"resource_group": ResourceGroupName, "gallery_name": GalleryName,
+                                                           "gallery_image_definition": Name})
+        return self._run("sig.image_definition.list", {"resource_group": ResourceGroupName, "gallery_name": GalleryName})
+
+    def New_AzGalleryImageVersion(self, *, ResourceGroupName: str, GalleryName: str, GalleryImageDefinitionName: str,
+                                  Name: str, Location: str, SourceImageId: Optional[str] = None,
+                                  TargetRegion: Optional[List[Dict[str, Any]]] = None, ReplicaCount: Optional[int] = None,
+                                  PublishingProfileExcludeFromLatest: bool = False,
+                                  PublishingProfileEndOfLifeDate: Optional[str] = None,
+                                  StorageAccountType: Optional[str] = None, Tag: Optional[Dict[str, str]] = None,
+                                  AsJob: bool = False) -> Any:
+        """``New-AzGalleryImageVersion … -Location -SourceImageId ID -TargetRegion @(@{Name='eastus';
+        ReplicaCount=1}, …)``."""
+        return self._run("sig.image_version.create", {
+            "resource_group": ResourceGroupName, "gallery_name": GalleryName,
+            "gallery_image_definition": GalleryImageDefinitionName, "gallery_image_version": Name, "location": Location,
+            "managed_image": SourceImageId, "target_regions": _target_regions(TargetRegion), "replica_count": ReplicaCount,
+            "exclude_from_latest": PublishingProfileExcludeFromLatest or None,
+            "end_of_life_date": PublishingProfileEndOfLifeDate, "storage_account_type": StorageAccountType,
+            "tags": Tag, "no_wait": AsJob})
+
+    def Get_AzGalleryImageVersion(self, *, ResourceGroupName: Optional[str] = None, GalleryName: Optional[str] = None,
+                                  GalleryImageDefinitionName: str, Name: Optional[str] = None,
+                                  GalleryUniqueName: Optional[str] = None, Location: Optional[str] = None,
+                                  Scope: Optional[str] = None) -> Any:
+        """``Get-AzGalleryImageVersion -ResourceGroupName -GalleryName -GalleryImageDefinitionName [-Name]`` or the
+        shared view ``-GalleryUniqueName U -GalleryImageDefinitionName I -Location L [-Name V]``."""
+        if GalleryUniqueName is not None:
+            _need(Location=Location)
+            shared = {"gallery_unique_name": GalleryUniqueName, "gallery_image_definition": GalleryImageDefinitionName,
+                      "location": Location}
+            if Name is not None:
+                return self._run("sig.image_version.show_shared", {**shared, "gallery_image_version": Name})
+            return self._run("sig.image_version.list_shared", {**shared, "shared_to": _shared_to(Scope)})
+        _need(ResourceGroupName=ResourceGroupName, GalleryName=GalleryName)
+        own = {"resource_group": ResourceGroupName, "gallery_name": GalleryName,
+               "gallery_image_definition": GalleryImageDefinitionName}
+        if Name is not None:
+            return self._run("sig.image_version.show", {**own, "gallery_image_version": Name})
+        return self._run("sig.image_version.list", own)
+
+    def __repr__(self) -> str:
+        return f"<galleryshare.Pwsh cloud={self._s.cloud.name!r}>"
+
+
+def _odata(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _list(v: Optional[Union[str, List[str]]]) -> Optional[List[str]]:
+    """PowerShell accepts one value where it takes an array."""
+    if v is None:
+        return None
+    return [v] if isinstance(v, str) else list(v)
+
+
+def _shared_to(scope: Optional[str]) -> Optional[str]:
+    if scope is None or scope.lower() == "subscription":
+        return None
+    if scope.lower() == "tenant":
+        return "tenant"
+    raise ValidationError(f"Cannot validate argument on parameter 'Scope'. The argument \"{scope}\" does not belong to "
+                          "the set \"subscription,tenant\".", parameter="Scope")
+
+
+def _target_regions(regions: Optional[List[Dict[str, Any]]]) -> Optional[List[str]]:
+    """``@(@{Name='eastus'; ReplicaCount=2; StorageAccountType='Standard_ZRS'})`` as the CLI's ``eastus=2=Standard_ZRS``."""
+    if regions is None:
+        return None
+    out = []
+    for r in regions:
+        if not isinstance(r, dict) or "Name" not in r:
+            raise ValidationError("Each -TargetRegion entry must be a hashtable with at least Name.", parameter="TargetRegion")
+        parts = [str(r["Name"])]
+        if r.get("ReplicaCount") is not None or r.get("StorageAccountType") is not None:
+            parts.append(str(r.get("ReplicaCount", 1)))
+        if r.get("StorageAccountType") is not None:
+            parts.append(str(r["StorageAccountType"]))
+        out.append("=".join(parts))
+    return out
