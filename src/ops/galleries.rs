@@ -1,13 +1,10 @@
 //! `az sig create|show|list|delete`.
 
-use super::{
-    arm, choice, gallery_path, get, long_running, resource_group_location, rg_path, Outcome, Shape,
-};
+use super::{choice, gallery_path, get, resource_group_location, rg_path, Outcome};
+use super::{delete_resource, list_shaped, put_resource, show_shaped};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::ids::{self, seg};
-use crate::pipeline::Request;
-use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -85,17 +82,13 @@ pub async fn create(client: &Client, a: CreateArgs) -> Result<Outcome> {
         None => resource_group_location(client, &sub, &a.resource_group).await?,
     };
     let body = gallery_body(&a, &location)?;
-    let url = client.arm_url(
-        &gallery_path(&sub, &a.resource_group, &a.gallery_name),
-        &client.api_version("sig.create", "gallery"),
-        &[],
-    )?;
-    long_running(
+    put_resource(
         client,
         &sub,
-        Request::new(Method::PUT, url, arm(&sub)).json(&body),
+        &gallery_path(&sub, &a.resource_group, &a.gallery_name),
+        "sig.create",
+        &body,
         a.no_wait,
-        Shape::Cli,
     )
     .await
 }
@@ -126,15 +119,14 @@ pub async fn show(client: &Client, a: ShowArgs) -> Result<Outcome> {
     if a.sharing_groups {
         query.push(("$expand", "sharingProfile/Groups"));
     }
-    let v = get(
+    show_shaped(
         client,
         &sub,
         &gallery_path(&sub, &a.resource_group, &a.gallery_name),
-        &client.api_version("sig.show", "gallery"),
+        "sig.show",
         &query,
     )
-    .await?;
-    Ok(Outcome::Value(Shape::Cli.apply(v)))
+    .await
 }
 
 #[derive(Deserialize)]
@@ -158,15 +150,7 @@ pub async fn list(client: &Client, a: ListArgs) -> Result<Outcome> {
             seg(&sub.id)
         ),
     };
-    let items = super::list(
-        client,
-        &sub,
-        &path,
-        &client.api_version("sig.list", "gallery"),
-        &[],
-    )
-    .await?;
-    Ok(Outcome::Value(Shape::Cli.apply(Value::Array(items))))
+    list_shaped(client, &sub, &path, "sig.list", &[]).await
 }
 
 #[derive(Deserialize)]
@@ -182,19 +166,8 @@ pub async fn delete(client: &Client, a: DeleteArgs) -> Result<Outcome> {
     ids::resource_group(&a.resource_group)?;
     ids::gallery_name(&a.gallery_name)?;
     let sub = client.subscription(a.subscription.as_deref())?;
-    let url = client.arm_url(
-        &gallery_path(&sub, &a.resource_group, &a.gallery_name),
-        &client.api_version("sig.delete", "gallery"),
-        &[],
-    )?;
-    long_running(
-        client,
-        &sub,
-        Request::new(Method::DELETE, url, arm(&sub)),
-        a.no_wait,
-        Shape::Nothing,
-    )
-    .await
+    let path = gallery_path(&sub, &a.resource_group, &a.gallery_name);
+    delete_resource(client, &sub, &path, "sig.delete", a.no_wait).await
 }
 
 #[derive(Deserialize)]
@@ -273,15 +246,7 @@ pub async fn update(client: &Client, a: UpdateArgs) -> Result<Outcome> {
         }
     }
     props["sharingProfile"] = sharing;
-    let url = client.arm_url(&path, &client.api_version("sig.update", "gallery"), &[])?;
-    long_running(
-        client,
-        &sub,
-        Request::new(Method::PUT, url, arm(&sub)).json(&body),
-        a.no_wait,
-        Shape::Cli,
-    )
-    .await
+    put_resource(client, &sub, &path, "sig.update", &body, a.no_wait).await
 }
 
 impl CreateArgs {

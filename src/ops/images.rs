@@ -1,14 +1,11 @@
 //! `az sig image-definition create|show|list|delete`.
 
-use super::{
-    arm, choice, gallery_path, get, long_running, resource_group_location, Outcome, Shape,
-};
+use super::{choice, gallery_path, resource_group_location, Outcome};
+use super::{delete_resource, list_shaped, put_resource, show_shaped};
 use crate::client::Client;
 use crate::credentials::Subscription;
 use crate::error::Result;
 use crate::ids::{self, seg};
-use crate::pipeline::Request;
-use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -91,22 +88,18 @@ pub async fn create(client: &Client, a: CreateArgs) -> Result<Outcome> {
     };
     let body =
         json!({"location": location, "tags": super::tags(a.tags.clone()), "properties": props});
-    let url = client.arm_url(
+    put_resource(
+        client,
+        &sub,
         &image_path(
             &sub,
             &a.resource_group,
             &a.gallery_name,
             &a.gallery_image_definition,
         ),
-        &client.api_version("sig.image_definition.create", "gallery"),
-        &[],
-    )?;
-    long_running(
-        client,
-        &sub,
-        Request::new(Method::PUT, url, arm(&sub)).json(&body),
+        "sig.image_definition.create",
+        &body,
         a.no_wait,
-        Shape::Cli,
     )
     .await
 }
@@ -133,15 +126,7 @@ fn item_path(client: &Client, a: &ItemArgs) -> Result<(Subscription, String)> {
 
 pub async fn show(client: &Client, a: ItemArgs) -> Result<Outcome> {
     let (sub, path) = item_path(client, &a)?;
-    let v = get(
-        client,
-        &sub,
-        &path,
-        &client.api_version("sig.image_definition.show", "gallery"),
-        &[],
-    )
-    .await?;
-    Ok(Outcome::Value(Shape::Cli.apply(v)))
+    show_shaped(client, &sub, &path, "sig.image_definition.show", &[]).await
 }
 
 pub async fn list(client: &Client, a: ItemArgs) -> Result<Outcome> {
@@ -152,30 +137,17 @@ pub async fn list(client: &Client, a: ItemArgs) -> Result<Outcome> {
         "{}/images",
         gallery_path(&sub, &a.resource_group, &a.gallery_name)
     );
-    let items = super::list(
-        client,
-        &sub,
-        &path,
-        &client.api_version("sig.image_definition.list", "gallery"),
-        &[],
-    )
-    .await?;
-    Ok(Outcome::Value(Shape::Cli.apply(Value::Array(items))))
+    list_shaped(client, &sub, &path, "sig.image_definition.list", &[]).await
 }
 
 pub async fn delete(client: &Client, a: ItemArgs) -> Result<Outcome> {
     let (sub, path) = item_path(client, &a)?;
-    let url = client.arm_url(
-        &path,
-        &client.api_version("sig.image_definition.delete", "gallery"),
-        &[],
-    )?;
-    long_running(
+    delete_resource(
         client,
         &sub,
-        Request::new(Method::DELETE, url, arm(&sub)),
+        &path,
+        "sig.image_definition.delete",
         a.no_wait,
-        Shape::Nothing,
     )
     .await
 }

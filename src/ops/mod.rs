@@ -180,6 +180,69 @@ pub(crate) async fn long_running(
     Ok(Outcome::Value(shape.apply(result)))
 }
 
+/// GET one resource and shape it for the CLI.
+pub(crate) async fn show_shaped(
+    client: &Client,
+    sub: &Subscription,
+    path: &str,
+    op: &str,
+    query: &[(&str, &str)],
+) -> Result<Outcome> {
+    let v = get(client, sub, path, &client.api_version(op, "gallery"), query).await?;
+    Ok(Outcome::Value(Shape::Cli.apply(v)))
+}
+
+/// GET every page of a list and shape it for the CLI.
+pub(crate) async fn list_shaped(
+    client: &Client,
+    sub: &Subscription,
+    path: &str,
+    op: &str,
+    query: &[(&str, &str)],
+) -> Result<Outcome> {
+    let items = list(client, sub, path, &client.api_version(op, "gallery"), query).await?;
+    Ok(Outcome::Value(Shape::Cli.apply(Value::Array(items))))
+}
+
+/// PUT a gallery resource (long-running) and shape the result for the CLI.
+pub(crate) async fn put_resource(
+    client: &Client,
+    sub: &Subscription,
+    path: &str,
+    op: &str,
+    body: &Value,
+    no_wait: bool,
+) -> Result<Outcome> {
+    let url = client.arm_url(path, &client.api_version(op, "gallery"), &[])?;
+    long_running(
+        client,
+        sub,
+        Request::new(Method::PUT, url, arm(sub)).json(body),
+        no_wait,
+        Shape::Cli,
+    )
+    .await
+}
+
+/// DELETE a gallery resource (long-running); the CLI prints nothing.
+pub(crate) async fn delete_resource(
+    client: &Client,
+    sub: &Subscription,
+    path: &str,
+    op: &str,
+    no_wait: bool,
+) -> Result<Outcome> {
+    let url = client.arm_url(path, &client.api_version(op, "gallery"), &[])?;
+    long_running(
+        client,
+        sub,
+        Request::new(Method::DELETE, url, arm(sub)),
+        no_wait,
+        Shape::Nothing,
+    )
+    .await
+}
+
 /// The location of a resource group (commands default `location` to it, as the CLI does).
 pub(crate) async fn resource_group_location(
     client: &Client,

@@ -1,7 +1,8 @@
 //! The consumer's view of directly shared galleries: `az sig list-shared|show-shared`,
 //! `az sig image-definition list-shared|show-shared`, `az sig image-version list-shared|show-shared`.
 
-use super::{get, Outcome, Shape};
+use super::show_shaped;
+use super::{Outcome, Shape};
 use crate::client::Client;
 use crate::error::Result;
 use crate::ids::{self, seg};
@@ -99,15 +100,7 @@ async fn show_at(client: &Client, a: SharedArgs, depth: usize, op: &str) -> Resu
     shared_to_query(&a.shared_to)?;
     shared_path(&a, "", depth)?;
     let sub = client.subscription(a.subscription.as_deref())?;
-    let v = get(
-        client,
-        &sub,
-        &shared_path(&a, &sub.id, depth)?,
-        &client.api_version(op, "gallery"),
-        &[],
-    )
-    .await?;
-    Ok(Outcome::Value(Shape::Cli.apply(v)))
+    show_shaped(client, &sub, &shared_path(&a, &sub.id, depth)?, op, &[]).await
 }
 
 pub async fn list_galleries(client: &Client, a: SharedArgs) -> Result<Outcome> {

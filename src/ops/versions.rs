@@ -1,13 +1,12 @@
 //! `az sig image-version create|show|list|delete`.
 
 use super::images::image_path;
-use super::{arm, get, long_running, resource_group_location, Outcome, Shape};
+use super::{delete_resource, list_shaped, put_resource, show_shaped};
+use super::{resource_group_location, Outcome};
 use crate::client::Client;
 use crate::credentials::Subscription;
 use crate::error::{Error, Result};
 use crate::ids::{self, seg};
-use crate::pipeline::Request;
-use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -161,17 +160,13 @@ pub async fn create(client: &Client, a: CreateArgs) -> Result<Outcome> {
         &a.gallery_image_definition,
         &a.gallery_image_version,
     );
-    let url = client.arm_url(
-        &path,
-        &client.api_version("sig.image_version.create", "gallery"),
-        &[],
-    )?;
-    long_running(
+    put_resource(
         client,
         &sub,
-        Request::new(Method::PUT, url, arm(&sub)).json(&body),
+        &path,
+        "sig.image_version.create",
+        &body,
         a.no_wait,
-        Shape::Cli,
     )
     .await
 }
@@ -224,15 +219,7 @@ pub async fn show(client: &Client, a: ItemArgs) -> Result<Outcome> {
         .as_deref()
         .map(|e| vec![("$expand", e)])
         .unwrap_or_default();
-    let v = get(
-        client,
-        &sub,
-        &path,
-        &client.api_version("sig.image_version.show", "gallery"),
-        &query,
-    )
-    .await?;
-    Ok(Outcome::Value(Shape::Cli.apply(v)))
+    show_shaped(client, &sub, &path, "sig.image_version.show", &query).await
 }
 
 pub async fn list(client: &Client, a: ItemArgs) -> Result<Outcome> {
@@ -249,30 +236,10 @@ pub async fn list(client: &Client, a: ItemArgs) -> Result<Outcome> {
             &a.gallery_image_definition
         )
     );
-    let items = super::list(
-        client,
-        &sub,
-        &path,
-        &client.api_version("sig.image_version.list", "gallery"),
-        &[],
-    )
-    .await?;
-    Ok(Outcome::Value(Shape::Cli.apply(Value::Array(items))))
+    list_shaped(client, &sub, &path, "sig.image_version.list", &[]).await
 }
 
 pub async fn delete(client: &Client, a: ItemArgs) -> Result<Outcome> {
     let (sub, path) = item(client, &a)?;
-    let url = client.arm_url(
-        &path,
-        &client.api_version("sig.image_version.delete", "gallery"),
-        &[],
-    )?;
-    long_running(
-        client,
-        &sub,
-        Request::new(Method::DELETE, url, arm(&sub)),
-        a.no_wait,
-        Shape::Nothing,
-    )
-    .await
+    delete_resource(client, &sub, &path, "sig.image_version.delete", a.no_wait).await
 }
