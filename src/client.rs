@@ -42,6 +42,8 @@ pub struct Client {
     profile: RwLock<Profile>,
     api_versions: HashMap<String, String>,
     aux_separator: String,
+    /// Tenants of subscriptions no login lists, learnt from ARM's 401 challenges.
+    discovered_tenants: RwLock<HashMap<String, String>>,
 }
 
 impl Client {
@@ -59,6 +61,7 @@ impl Client {
             profile: RwLock::new(Profile::default()),
             api_versions,
             aux_separator: aux_separator.to_string(),
+            discovered_tenants: RwLock::new(HashMap::new()),
         })
     }
 
@@ -251,12 +254,29 @@ impl Client {
         (p.subscriptions.clone(), p.current.clone(), users)
     }
 
-    /// The tenant of a subscription some login reaches, if any.
+    pub fn clear_logins(&self) {
+        *self.profile.write() = Profile::default();
+    }
+
+    /// The tenant of a subscription: from a login that lists it, or from an earlier ARM challenge.
     pub fn tenant_of_subscription(&self, subscription_id: &str) -> Option<String> {
-        self.profile
+        let listed = self
+            .profile
             .read()
             .find(subscription_id)
-            .map(|s| s.tenant_id.clone())
+            .map(|s| s.tenant_id.clone());
+        listed.or_else(|| {
+            self.discovered_tenants
+                .read()
+                .get(&subscription_id.to_ascii_lowercase())
+                .cloned()
+        })
+    }
+
+    pub fn remember_tenant(&self, subscription_id: &str, tenant_id: &str) {
+        self.discovered_tenants
+            .write()
+            .insert(subscription_id.to_ascii_lowercase(), tenant_id.to_string());
     }
 
     pub fn has_login_for(&self, tenant_id: &str) -> bool {

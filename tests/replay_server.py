@@ -286,22 +286,31 @@ def reference_dir() -> "Path":
 
 def cli_shape(resource: Dict[str, Any]) -> Dict[str, Any]:
     """What ``az ... -o json`` prints for an ARM object, written independently of the client:
-    ``properties`` flattened one level, a shared item's ``identifier.uniqueId`` flattened to ``uniqueId``
-    (its ``identifier`` disappears; a shared image's own ``properties.identifier`` then takes the name), and
-    ``resourceGroup`` added from the id."""
+    a shared item's ``identifier.uniqueId`` flattened to ``uniqueId`` (its ``identifier`` disappears; a shared
+    image's own ``properties.identifier`` then takes the name); then, at every depth as the CLI's models and
+    its ``_add_resource_group`` do, ``properties`` flattened and ``resourceGroup`` added from an ``id``
+    (not inside ``tags`` or ``sourceVault``)."""
     out: Dict[str, Any] = {}
     for key, value in resource.items():
-        if key == "properties":
-            continue
         if key == "identifier" and isinstance(value, dict) and "uniqueId" in value:
             out["uniqueId"] = value["uniqueId"]
             continue
         out[key] = value
-    out.update(resource.get("properties") or {})
-    match = re.search(r"/resourceGroups/([^/]+)", resource.get("id") or "", re.IGNORECASE)
-    if match:
+    return _flatten_every_level(out)
+
+
+def _flatten_every_level(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_flatten_every_level(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: v for k, v in value.items() if k != "properties"}
+    for k, v in (value.get("properties") or {}).items():
+        out.setdefault(k, v)
+    match = re.search(r"/resourceGroups/([^/]+)", out.get("id") or "", re.IGNORECASE) if isinstance(out.get("id"), str) else None
+    if match and not any(k.lower() == "resourcegroup" for k in out):
         out["resourceGroup"] = match.group(1)
-    return out
+    return {k: (v if k in ("tags", "sourceVault") else _flatten_every_level(v)) for k, v in out.items()}
 
 
 def semantic_body(body: Any) -> Any:

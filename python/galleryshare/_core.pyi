@@ -4,7 +4,7 @@ from typing import Dict, Optional
 
 from typing_extensions import final
 
-__all__ = ["Client", "Emulator", "Poller", "__version__", "cloud_named", "default_seed_json"]
+__all__ = ["Client", "Emulator", "Poller", "__version__", "cloud_named", "default_seed_json", "shape_pwsh"]
 __version__: str
 
 @final
@@ -40,4 +40,5 @@ class Emulator:
     def stop(self) -> None: ...
 
 def cloud_named(name: str) -> str: ...
+def shape_pwsh(kind: str, value_json: str) -> str: ...
 def default_seed_json() -> str: ...

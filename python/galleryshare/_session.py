@@ -93,5 +93,9 @@ class Session:
             return json.loads(out)
         return Poller(out)
 
+    def shape_pwsh(self, value: Any, kind: str) -> Any:
+        """Presents an already-fetched CLI-shaped value as a PowerShell object (no request)."""
+        return json.loads(_core.shape_pwsh(kind, json.dumps(value)))
+
     def resume(self, token: str, query: Optional[str] = None) -> Poller:
         return Poller(self.native.resume(token), query)

@@ -37,6 +37,9 @@ class Az:
         self.sig = _Sig(self._s)
         self.role = _Role(self._s)
         self.ad = _Ad(self._s)
+        self.network = _Network(self._s)
+        self.vm = _Vm(self._s)
+        self.vmss = _Vmss(self._s)
 
     @property
     def cloud(self) -> Cloud:
@@ -141,6 +144,156 @@ class _Ad(_Group):
         super().__init__(session)
         self.user = _AdUser(session)
         self.sp = _AdSp(session)
+
+
+class _NetworkKind(_Group):
+    """show/list/delete, shared by every network resource group of commands."""
+
+    _kind = ""
+
+    def show(self, *, name: str, resource_group: str, subscription: Optional[str] = None, query: Optional[str] = None) -> Any:
+        return self._s.call("network.show", {**locals(), "kind": self._kind}, query)
+
+    def list(self, *, resource_group: Optional[str] = None, subscription: Optional[str] = None,
+             query: Optional[str] = None) -> Any:
+        return self._s.call("network.list", {**locals(), "kind": self._kind}, query)
+
+    def delete(self, *, name: str, resource_group: str, subscription: Optional[str] = None, no_wait: bool = False) -> None:
+        return self._s.call("network.delete", {**locals(), "kind": self._kind})
+
+
+class _Subnet(_Group):
+    def create(self, *, name: str, resource_group: str, vnet_name: str, address_prefixes: List[str],
+               network_security_group: Optional[str] = None, subscription: Optional[str] = None,
+               no_wait: bool = False, query: Optional[str] = None) -> Any:
+        """``az network vnet subnet create``."""
+        return self._s.call("network.vnet.subnet.create", locals(), query)
+
+
+class _Vnet(_NetworkKind):
+    _kind = "vnet"
+
+    def __init__(self, session: Session):
+        super().__init__(session)
+        self.subnet = _Subnet(session)
+
+    def create(self, *, name: str, resource_group: str, location: Optional[str] = None,
+               address_prefixes: Optional[List[str]] = None, subnet_name: Optional[str] = None,
+               subnet_prefixes: Optional[List[str]] = None, tags: Tags = None, subscription: Optional[str] = None,
+               no_wait: bool = False, query: Optional[str] = None) -> Any:
+        """``az network vnet create`` (prints ``{"newVNet": …}``)."""
+        return self._s.call("network.vnet.create", locals(), query)
+
+
+class _PublicIp(_NetworkKind):
+    _kind = "public_ip"
+
+    def create(self, *, name: str, resource_group: str, location: Optional[str] = None, sku: Optional[str] = None,
+               allocation_method: Optional[str] = None, tags: Tags = None, subscription: Optional[str] = None,
+               no_wait: bool = False, query: Optional[str] = None) -> Any:
+        """``az network public-ip create`` (prints ``{"publicIp": …}``)."""
+        return self._s.call("network.public_ip.create", locals(), query)
+
+
+class _NsgRule(_Group):
+    def create(self, *, name: str, resource_group: str, nsg_name: str, priority: int, direction: Optional[str] = None,
+               access: Optional[str] = None, protocol: Optional[str] = None,
+               source_address_prefixes: Optional[List[str]] = None, source_port_ranges: Optional[List[str]] = None,
+               destination_address_prefixes: Optional[List[str]] = None,
+               destination_port_ranges: Optional[List[str]] = None, description: Optional[str] = None,
+               subscription: Optional[str] = None, no_wait: bool = False, query: Optional[str] = None) -> Any:
+        """``az network nsg rule create``."""
+        return self._s.call("network.nsg.rule.create", locals(), query)
+
+
+class _Nsg(_NetworkKind):
+    _kind = "nsg"
+
+    def __init__(self, session: Session):
+        super().__init__(session)
+        self.rule = _NsgRule(session)
+
+    def create(self, *, name: str, resource_group: str, location: Optional[str] = None, tags: Tags = None,
+               subscription: Optional[str] = None, no_wait: bool = False, query: Optional[str] = None) -> Any:
+        """``az network nsg create`` (prints ``{"NewNSG": …}``)."""
+        return self._s.call("network.nsg.create", locals(), query)
+
+
+class _Nic(_NetworkKind):
+    _kind = "nic"
+
+    def create(self, *, name: str, resource_group: str, subnet: str, vnet_name: Optional[str] = None,
+               location: Optional[str] = None, public_ip_address: Optional[str] = None,
+               network_security_group: Optional[str] = None, private_ip_address: Optional[str] = None,
+               tags: Tags = None, subscription: Optional[str] = None, no_wait: bool = False,
+               query: Optional[str] = None) -> Any:
+        """``az network nic create`` (prints ``{"NewNIC": …}``)."""
+        return self._s.call("network.nic.create", locals(), query)
+
+
+class _Network(_Group):
+    def __init__(self, session: Session):
+        super().__init__(session)
+        self.vnet = _Vnet(session)
+        self.public_ip = _PublicIp(session)
+        self.nsg = _Nsg(session)
+        self.nic = _Nic(session)
+
+
+class _Vm(_Group):
+    def create(self, *, name: str, resource_group: str, image: str, location: Optional[str] = None,
+               size: Optional[str] = None, admin_username: Optional[str] = None, admin_password: Optional[str] = None,
+               ssh_key_values: Optional[List[str]] = None, generate_ssh_keys: bool = False,
+               authentication_type: Optional[str] = None, os_type: Optional[str] = None,
+               nics: Optional[List[str]] = None, vnet_name: Optional[str] = None, subnet: Optional[str] = None,
+               public_ip_address: Optional[str] = None, nsg: Optional[str] = None, accept_term: bool = False,
+               tags: Tags = None, subscription: Optional[str] = None, no_wait: bool = False,
+               query: Optional[str] = None) -> Any:
+        """``az vm create``: ``image`` may be ``/SharedGalleries/…/Versions/…`` (needs ``location``),
+        ``/CommunityGalleries/…`` (needs ``accept_term=True``), a full image resource id — in another tenant
+        too: log in to both tenants and the auxiliary token is sent for you — a URN, or an alias. Missing
+        VNet, subnet, public IP, NSG and NIC are created with the CLI's names."""
+        return self._s.call("vm.create", locals(), query)
+
+    def show(self, *, name: str, resource_group: str, subscription: Optional[str] = None, query: Optional[str] = None) -> Any:
+        """``az vm show``."""
+        return self._s.call("vm.show", locals(), query)
+
+    def list(self, *, resource_group: Optional[str] = None, subscription: Optional[str] = None,
+             query: Optional[str] = None) -> Any:
+        """``az vm list``."""
+        return self._s.call("vm.list", locals(), query)
+
+    def delete(self, *, name: str, resource_group: str, subscription: Optional[str] = None, no_wait: bool = False) -> None:
+        """``az vm delete``."""
+        return self._s.call("vm.delete", locals())
+
+
+class _Vmss(_Group):
+    def create(self, *, name: str, resource_group: str, image: str, location: Optional[str] = None,
+               instance_count: Optional[int] = None, vm_sku: Optional[str] = None,
+               admin_username: Optional[str] = None, admin_password: Optional[str] = None,
+               ssh_key_values: Optional[List[str]] = None, generate_ssh_keys: bool = False,
+               authentication_type: Optional[str] = None, os_type: Optional[str] = None,
+               vnet_name: Optional[str] = None, subnet: Optional[str] = None,
+               upgrade_policy_mode: Optional[str] = None, orchestration_mode: Optional[str] = None,
+               accept_term: bool = False, tags: Tags = None, subscription: Optional[str] = None,
+               no_wait: bool = False, query: Optional[str] = None) -> Any:
+        """``az vmss create`` (the same image kinds as ``vm.create``; prints ``{"vmss": …}``)."""
+        return self._s.call("vmss.create", locals(), query)
+
+    def show(self, *, name: str, resource_group: str, subscription: Optional[str] = None, query: Optional[str] = None) -> Any:
+        """``az vmss show``."""
+        return self._s.call("vmss.show", locals(), query)
+
+    def list(self, *, resource_group: Optional[str] = None, subscription: Optional[str] = None,
+             query: Optional[str] = None) -> Any:
+        """``az vmss list``."""
+        return self._s.call("vmss.list", locals(), query)
+
+    def delete(self, *, name: str, resource_group: str, subscription: Optional[str] = None, no_wait: bool = False) -> None:
+        """``az vmss delete``."""
+        return self._s.call("vmss.delete", locals())
 
 
 class _Share(_Group):

@@ -15,7 +15,7 @@ from ._cloud import Cloud, resolve
 from ._session import Session
 from .exceptions import ValidationError
 
-__all__ = ["PSCredential", "PSObject", "Pwsh"]
+__all__ = ["PSCredential", "PSObject", "PSVirtualMachine", "Pwsh"]
 
 
 class PSCredential:
@@ -122,10 +122,17 @@ class Pwsh:
         # PowerShell joins auxiliary tokens with ";" where the CLI uses ", ".
         self._s = Session(resolve(cloud), api_versions, ";")
 
-    def _run(self, op: str, args: Dict[str, Any], kind: Optional[str] = "Resource", unroll: bool = True) -> Any:
+    def _run(self, op: str, args: Dict[str, Any], kind: Optional[str] = "Resource", unroll: bool = True,
+             unwrap: Optional[str] = None) -> Any:
         args = {k: v for k, v in args.items() if v is not None}
-        out = self._s.call_pwsh(op, args, kind)
+        if unwrap is not None:  # a command the CLI wraps (`{"NewNIC": …}`): take the object out, then shape it
+            out = self._s.call(op, args)
+            return self._run_shape(out[unwrap], kind)
+        out = self._s.call_pwsh(op, args, kind) if kind is not None else self._s.call(op, args)
         return _unroll(out) if unroll else [_wrap(i) for i in (out or [])]
+
+    def _run_shape(self, value: Any, kind: Optional[str]) -> Any:
+        return _unroll(self._s.shape_pwsh(value, kind or "Resource"))
 
     def _scope(self, Scope: Optional[str], ResourceGroupName: Optional[str], ResourceName: Optional[str],
                ResourceType: Optional[str], ParentResource: Optional[str] = None) -> Optional[str]:
@@ -395,19 +402,237 @@ class Pwsh:
             return self._run("sig.image_version.show", {**own, "gallery_image_version": Name})
         return self._run("sig.image_version.list", own)
 
+    # ---- Az.Network -------------------------------------------------------------------------------
+
+    def New_AzVirtualNetworkSubnetConfig(self, *, Name: str, AddressPrefix: Union[str, List[str]],
+                                         NetworkSecurityGroupId: Optional[str] = None) -> PSObject:
+        """``New-AzVirtualNetworkSubnetConfig -Name -AddressPrefix`` (a local object, as in PowerShell)."""
+        return PSObject({"Name": Name, "AddressPrefix": _list(AddressPrefix), "NetworkSecurityGroupId": NetworkSecurityGroupId})
+
+    def New_AzVirtualNetwork(self, *, ResourceGroupName: str, Location: str, Name: str,
+                             AddressPrefix: Union[str, List[str]], Subnet: Optional[Union[PSObject, List[PSObject]]] = None,
+                             Tag: Optional[Dict[str, str]] = None) -> PSObject:
+        """``New-AzVirtualNetwork -ResourceGroupName -Location -Name -AddressPrefix -Subnet $subnetConfig``."""
+        subnets = []
+        for cfg in _objects(Subnet):
+            props: Dict[str, Any] = {"addressPrefix": cfg.AddressPrefix[0]}
+            if cfg.NetworkSecurityGroupId:
+                props["networkSecurityGroup"] = {"id": cfg.NetworkSecurityGroupId}
+            subnets.append({"name": cfg.Name, "properties": props})
+        body = {"location": Location, "tags": Tag or {},
+                "properties": {"addressSpace": {"addressPrefixes": _list(AddressPrefix)}, "subnets": subnets}}
+        return self._run("network.put", {"kind": "vnet", "name": Name, "resource_group": ResourceGroupName, "body": body})
+
+    def New_AzPublicIpAddress(self, *, ResourceGroupName: str, Location: str, Name: str, AllocationMethod: str,
+                              Sku: str = "Standard", IdleTimeoutInMinutes: int = 4,
+                              Tag: Optional[Dict[str, str]] = None) -> PSObject:
+        """``New-AzPublicIpAddress -ResourceGroupName -Location -Name -AllocationMethod Static [-IdleTimeoutInMinutes 4]``."""
+        body = {"location": Location, "tags": Tag or {}, "sku": {"name": Sku},
+                "properties": {"publicIPAllocationMethod": AllocationMethod, "publicIPAddressVersion": "IPv4",
+                               "idleTimeoutInMinutes": IdleTimeoutInMinutes}}
+        return self._run("network.put", {"kind": "public_ip", "name": Name, "resource_group": ResourceGroupName, "body": body})
+
+    def New_AzNetworkSecurityRuleConfig(self, *, Name: str, Protocol: str, Direction: str, Priority: int,
+                                        SourceAddressPrefix: Union[str, List[str]], SourcePortRange: Union[str, List[str]],
+                                        DestinationAddressPrefix: Union[str, List[str]],
+                                        DestinationPortRange: Union[str, List[str]], Access: str,
+                                        Description: Optional[str] = None) -> PSObject:
+        """``New-AzNetworkSecurityRuleConfig …`` (a local object, as in PowerShell)."""
+        return PSObject({"Name": Name, "Protocol": Protocol, "Direction": Direction, "Priority": Priority,
+                         "SourceAddressPrefix": _list(SourceAddressPrefix), "SourcePortRange": _list(SourcePortRange),
+                         "DestinationAddressPrefix": _list(DestinationAddressPrefix),
+                         "DestinationPortRange": _list(DestinationPortRange), "Access": Access, "Description": Description})
+
+    def New_AzNetworkSecurityGroup(self, *, ResourceGroupName: str, Location: str, Name: str,
+                                   SecurityRules: Optional[Union[PSObject, List[PSObject]]] = None,
+                                   Tag: Optional[Dict[str, str]] = None) -> PSObject:
+        """``New-AzNetworkSecurityGroup -ResourceGroupName -Location -Name -SecurityRules $rule``."""
+        rules = [{"name": r.Name, "properties": _rule_properties(r)} for r in _objects(SecurityRules)]
+        body = {"location": Location, "tags": Tag or {}, "properties": {"securityRules": rules}}
+        return self._run("network.put", {"kind": "nsg", "name": Name, "resource_group": ResourceGroupName, "body": body})
+
+    def New_AzNetworkInterface(self, *, Name: str, ResourceGroupName: str, Location: str, SubnetId: str,
+                               PublicIpAddressId: Optional[str] = None, NetworkSecurityGroupId: Optional[str] = None,
+                               Tag: Optional[Dict[str, str]] = None) -> PSObject:
+        """``New-AzNetworkInterface -Name -ResourceGroupName -Location -SubnetId -PublicIpAddressId -NetworkSecurityGroupId``."""
+        return self._run("network.nic.create", {"name": Name, "resource_group": ResourceGroupName, "location": Location,
+                                                "subnet": SubnetId, "public_ip_address": PublicIpAddressId,
+                                                "network_security_group": NetworkSecurityGroupId, "tags": Tag},
+                         unroll=True, unwrap="NewNIC")
+
+    # ---- Az.Compute: virtual machines -------------------------------------------------------------
+
+    def New_AzVMConfig(self, *, VMName: str, VMSize: str) -> "PSVirtualMachine":
+        """``New-AzVMConfig -VMName -VMSize``; continue with ``|`` (or methods) as the PowerShell pipeline does."""
+        return PSVirtualMachine(VMName, VMSize)
+
+    def Set_AzVMOperatingSystem(self, *, VM: Optional["PSVirtualMachine"] = None, Windows: bool = False,
+                                Linux: bool = False, ComputerName: str, Credential: PSCredential,
+                                DisablePasswordAuthentication: bool = False) -> Any:
+        """``Set-AzVMOperatingSystem -Windows|-Linux -ComputerName -Credential``."""
+        return _stage(VM, "Set_AzVMOperatingSystem", Windows=Windows, Linux=Linux, ComputerName=ComputerName,
+                      Credential=Credential, DisablePasswordAuthentication=DisablePasswordAuthentication)
+
+    def Set_AzVMSourceImage(self, *, VM: Optional["PSVirtualMachine"] = None, Id: Optional[str] = None,
+                            PublisherName: Optional[str] = None, Offer: Optional[str] = None, Skus: Optional[str] = None,
+                            Version: str = "latest", SharedGalleryImageId: Optional[str] = None,
+                            CommunityGalleryImageId: Optional[str] = None) -> Any:
+        """``Set-AzVMSourceImage -Id $image`` (or ``-PublisherName -Offer -Skus -Version``)."""
+        return _stage(VM, "Set_AzVMSourceImage", Id=Id, PublisherName=PublisherName, Offer=Offer, Skus=Skus,
+                      Version=Version, SharedGalleryImageId=SharedGalleryImageId,
+                      CommunityGalleryImageId=CommunityGalleryImageId)
+
+    def Add_AzVMNetworkInterface(self, *, VM: Optional["PSVirtualMachine"] = None, Id: str, Primary: bool = False) -> Any:
+        """``Add-AzVMNetworkInterface -Id $nic.Id``."""
+        return _stage(VM, "Add_AzVMNetworkInterface", Id=Id, Primary=Primary)
+
+    def New_AzVM(self, *, ResourceGroupName: str, Location: Optional[str] = None, VM: Optional["PSVirtualMachine"] = None,
+                 Name: Optional[str] = None, Image: Optional[str] = None, ImageReferenceId: Optional[str] = None,
+                 SharedGalleryImageId: Optional[str] = None, Credential: Optional[PSCredential] = None,
+                 Size: Optional[str] = None, VirtualNetworkName: Optional[str] = None, SubnetName: Optional[str] = None,
+                 PublicIpAddressName: Optional[str] = None, SecurityGroupName: Optional[str] = None,
+                 AsJob: bool = False) -> Any:
+        """``New-AzVM -ResourceGroupName -Location -VM $vmConfig``, or the simple set ``New-AzVM -Name -Image|
+        -ImageReferenceId|-SharedGalleryImageId -Credential``. An image in another tenant gets the auxiliary
+        token of the login for that tenant (``Connect_AzAccount`` to both tenants first)."""
+        if VM is not None:
+            if not isinstance(VM, PSVirtualMachine):
+                raise TypeError("VM must be the object New_AzVMConfig returns")
+            _need(Location=Location)
+            return self._run("vm.put", {"name": VM.Name, "resource_group": ResourceGroupName,
+                                        "body": VM._body(Location), "no_wait": AsJob})
+        _need(Name=Name, Credential=Credential)
+        images = [i for i in (Image, ImageReferenceId, SharedGalleryImageId) if i is not None]
+        if len(images) != 1:
+            raise ValidationError("Parameter set cannot be resolved: use exactly one of -Image, -ImageReferenceId or "
+                                  "-SharedGalleryImageId.", parameter="Image")
+        return self._run("vm.create", {
+            "name": Name, "resource_group": ResourceGroupName, "image": images[0], "location": Location,
+            "size": Size, "admin_username": Credential.UserName, "admin_password": Credential._password,
+            "authentication_type": "password", "vnet_name": VirtualNetworkName, "subnet": SubnetName,
+            "public_ip_address": PublicIpAddressName, "nsg": SecurityGroupName, "no_wait": AsJob}, kind=None)
+
+    def Get_AzVM(self, *, ResourceGroupName: Optional[str] = None, Name: Optional[str] = None) -> Any:
+        """``Get-AzVM [-ResourceGroupName [-Name]]``."""
+        if Name is not None:
+            _need(ResourceGroupName=ResourceGroupName)
+            return self._run("vm.show", {"name": Name, "resource_group": ResourceGroupName})
+        return self._run("vm.list", {"resource_group": ResourceGroupName})
+
+    def Clear_AzContext(self) -> None:
+        """``Clear-AzContext``: forgets every login of this session."""
+        self._s.call("account.clear", {})
+
     def __repr__(self) -> str:
         return f"<galleryshare.Pwsh cloud={self._s.cloud.name!r}>"
+
+
+class PSVirtualMachine(PSObject):
+    """What ``New-AzVMConfig`` returns; ``Set_AzVMOperatingSystem``, ``Set_AzVMSourceImage`` and
+    ``Add_AzVMNetworkInterface`` fill it in, by ``|`` or as methods."""
+
+    def __init__(self, name: str, size: str):
+        super().__init__({"Name": name, "HardwareProfile": {"VmSize": size}, "OSProfile": None,
+                          "StorageProfile": {"ImageReference": None}, "NetworkProfile": {"NetworkInterfaces": []}})
+        object.__setattr__(self, "_secret", None)
+
+    def Set_AzVMOperatingSystem(self, *, Windows: bool = False, Linux: bool = False, ComputerName: str,
+                                Credential: PSCredential, DisablePasswordAuthentication: bool = False) -> "PSVirtualMachine":
+        if Windows == Linux:
+            raise ValidationError("Set-AzVMOperatingSystem needs exactly one of -Windows or -Linux.", parameter="Windows")
+        if not isinstance(Credential, PSCredential):
+            raise TypeError("Credential must be a galleryshare.PSCredential(user, password)")
+        self._data["OSProfile"] = {"ComputerName": ComputerName, "AdminUsername": Credential.UserName,
+                                   "OsType": "Windows" if Windows else "Linux"}
+        object.__setattr__(self, "_secret", Credential._password)
+        return self
+
+    def Set_AzVMSourceImage(self, *, Id: Optional[str] = None, PublisherName: Optional[str] = None,
+                            Offer: Optional[str] = None, Skus: Optional[str] = None, Version: str = "latest",
+                            SharedGalleryImageId: Optional[str] = None,
+                            CommunityGalleryImageId: Optional[str] = None) -> "PSVirtualMachine":
+        if Id is not None:
+            ref: Dict[str, Any] = {"id": Id}
+        elif SharedGalleryImageId is not None:
+            ref = {"sharedGalleryImageId": SharedGalleryImageId}
+        elif CommunityGalleryImageId is not None:
+            ref = {"communityGalleryImageId": CommunityGalleryImageId}
+        else:
+            _need(PublisherName=PublisherName, Offer=Offer, Skus=Skus)
+            ref = {"publisher": PublisherName, "offer": Offer, "sku": Skus, "version": Version}
+        self._data["StorageProfile"]["ImageReference"] = ref
+        return self
+
+    def Add_AzVMNetworkInterface(self, *, Id: str, Primary: bool = False) -> "PSVirtualMachine":
+        nics = self._data["NetworkProfile"]["NetworkInterfaces"]
+        nics.append({"Id": Id, "Primary": Primary or not nics})
+        return self
+
+    def _body(self, location: str) -> Dict[str, Any]:
+        """The ARM body of the VM (the password goes only here, never into repr)."""
+        os_profile = self._data["OSProfile"]
+        ref = self._data["StorageProfile"]["ImageReference"]
+        if os_profile is None or ref is None or not self._data["NetworkProfile"]["NetworkInterfaces"]:
+            raise ValidationError("The VM configuration needs Set_AzVMOperatingSystem, Set_AzVMSourceImage and "
+                                  "Add_AzVMNetworkInterface before New_AzVM.", parameter="VM")
+        profile: Dict[str, Any] = {"computerName": os_profile["ComputerName"], "adminUsername": os_profile["AdminUsername"],
+                                   "adminPassword": self._secret}
+        if os_profile["OsType"] == "Windows":
+            profile["windowsConfiguration"] = {"provisionVMAgent": True}
+        else:
+            profile["linuxConfiguration"] = {"disablePasswordAuthentication": False}
+        nics = [{"id": n["Id"], "properties": {"primary": n["Primary"]}} for n in self._data["NetworkProfile"]["NetworkInterfaces"]]
+        return {"location": location, "properties": {
+            "hardwareProfile": {"vmSize": self._data["HardwareProfile"]["VmSize"]},
+            "storageProfile": {"imageReference": ref, "osDisk": {"createOption": "FromImage"}},
+            "osProfile": profile, "networkProfile": {"networkInterfaces": nics}}}
+
+
+class _Stage:
+    """One pipeline step (``| ps.Set_AzVMSourceImage(Id=image)``): applied to the config on its left."""
+
+    def __init__(self, method: str, kwargs: Dict[str, Any]):
+        self._method, self._kwargs = method, kwargs
+
+    def __ror__(self, vm: "PSVirtualMachine") -> "PSVirtualMachine":
+        if not isinstance(vm, PSVirtualMachine):
+            raise TypeError(f"{self._method}: the left side of | must be the object New_AzVMConfig returns")
+        return getattr(vm, self._method)(**self._kwargs)
+
+
+def _stage(vm: Optional[PSVirtualMachine], method: str, **kwargs: Any) -> Any:
+    return _Stage(method, kwargs) if vm is None else getattr(vm, method)(**kwargs)
+
+
+def _objects(v: Optional[Union[PSObject, List[PSObject]]]) -> List[PSObject]:
+    return [] if v is None else [v] if isinstance(v, PSObject) else list(v)
+
+
+def _rule_properties(r: PSObject) -> Dict[str, Any]:
+    """A security rule config as ARM properties (one value → the singular field, several → the plural)."""
+    props: Dict[str, Any] = {"protocol": r.Protocol, "direction": r.Direction, "priority": r.Priority, "access": r.Access}
+    for singular, plural, values in [("sourceAddressPrefix", "sourceAddressPrefixes", r.SourceAddressPrefix),
+                                     ("sourcePortRange", "sourcePortRanges", r.SourcePortRange),
+                                     ("destinationAddressPrefix", "destinationAddressPrefixes", r.DestinationAddressPrefix),
+                                     ("destinationPortRange", "destinationPortRanges", r.DestinationPortRange)]:
+        if len(values) == 1:
+            props[singular] = str(values[0])
+        else:
+            props[plural] = [str(v) for v in values]
+    if r.Description:
+        props["description"] = r.Description
+    return props
 
 
 def _odata(value: str) -> str:
     return value.replace("'", "''")
 
 
-def _list(v: Optional[Union[str, List[str]]]) -> Optional[List[str]]:
-    """PowerShell accepts one value where it takes an array."""
+def _list(v: Any) -> Optional[List[Any]]:
+    """PowerShell accepts one value (a string, a port number) where it takes an array."""
     if v is None:
         return None
-    return [v] if isinstance(v, str) else list(v)
+    return list(v) if isinstance(v, (list, tuple)) else [v]
 
 
 def _shared_to(scope: Optional[str]) -> Optional[str]:

@@ -116,6 +116,9 @@ pub(crate) struct Ctx<'a> {
     pub query: Vec<(String, String)>,
     pub body: Value,
     pub caller: Claims,
+    /// Valid tokens of `x-ms-authorization-auxiliary` (signature, expiry and ARM audience checked);
+    /// ARM consults them only when a request links a resource in another tenant.
+    pub aux: Vec<Claims>,
     pub api_version: String,
 }
 
@@ -192,6 +195,47 @@ impl Ctx<'_> {
         ))
     }
 
+    /// 403 `LinkedAuthorizationFailed`: the request links a resource in another tenant and no
+    /// auxiliary token for that tenant came with it.
+    pub(crate) fn linked_tenant_failed(
+        &self,
+        write_action: &str,
+        scope: &str,
+        linked_subscription: &str,
+    ) -> ArmError {
+        let oid = &self.caller.oid;
+        ArmError::new(
+            StatusCode::FORBIDDEN,
+            "LinkedAuthorizationFailed",
+            format!(
+                "The client '{oid}' with object id '{oid}' has permission to perform action '{write_action}' on scope \
+                 '{scope}'; however, the current tenant '{}' is not authorized to access linked subscription \
+                 '{linked_subscription}'.",
+                self.caller.tid
+            ),
+        )
+    }
+
+    /// 403 `LinkedAuthorizationFailed`: the principal allowed to reach the linked resource lacks `action` on it.
+    pub(crate) fn linked_permission_failed(
+        &self,
+        write_action: &str,
+        scope: &str,
+        action: &str,
+        linked_scope: &str,
+    ) -> ArmError {
+        let oid = &self.caller.oid;
+        ArmError::new(
+            StatusCode::FORBIDDEN,
+            "LinkedAuthorizationFailed",
+            format!(
+                "The client '{oid}' with object id '{oid}' has permission to perform action '{write_action}' on scope \
+                 '{scope}'; however, it does not have permission to perform action(s) '{action}' on the linked \
+                 scope(s) '{linked_scope}' (respectively) or the linked scope(s) are invalid."
+            ),
+        )
+    }
+
     /// The request body as a JSON object, or 400 `InvalidRequestContent`.
     pub(crate) fn body_object(&self) -> Result<&serde_json::Map<String, Value>, ArmError> {
         self.body.as_object().ok_or_else(|| {
@@ -220,6 +264,47 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme
         .eq_ignore_ascii_case("bearer")
         .then_some(token.trim())
+}
+
+/// At most this many tokens may ride in `x-ms-authorization-auxiliary`, as in ARM.
+const MAX_AUX_TOKENS: usize = 3;
+
+/// The raw tokens of `x-ms-authorization-auxiliary`: `Bearer a, Bearer b` (CLI) or `Bearer a;Bearer b`
+/// (PowerShell).
+fn auxiliary_tokens(headers: &HeaderMap) -> Vec<&str> {
+    headers
+        .get("x-ms-authorization-auxiliary")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split([',', ';'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| match t.split_once(' ') {
+                    Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+                    _ => t,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The claims of the valid auxiliary tokens. Invalid ones are ignored here: they simply do not
+/// authorize anything, and the linked-access check reports what is missing.
+fn verify_auxiliary(shared: &Shared, headers: &HeaderMap) -> Result<Vec<Claims>, ArmError> {
+    let tokens = auxiliary_tokens(headers);
+    if tokens.len() > MAX_AUX_TOKENS {
+        return Err(ArmError::bad_request(
+            "TooManyAuxiliaryTokens",
+            format!(
+                "The request has {} tokens in header 'x-ms-authorization-auxiliary'; at most {MAX_AUX_TOKENS} are allowed.",
+                tokens.len()
+            ),
+        ));
+    }
+    Ok(tokens
+        .into_iter()
+        .filter_map(|t| shared.signer.verify(t, &ARM_AUDIENCES).ok())
+        .collect())
 }
 
 fn authenticate(shared: &Shared, headers: &HeaderMap, authority: &str) -> Result<Claims, ArmError> {
@@ -343,9 +428,14 @@ pub(crate) fn handle(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
+    let aux = match verify_auxiliary(shared, headers) {
+        Ok(aux) => aux,
+        Err(e) => return e.into_response(),
+    };
     let logged = LoggedCaller {
         tenant: caller.tid.clone(),
         principal: caller.oid.clone(),
+        aux_tenants: aux.iter().map(|c| c.tid.clone()).collect(),
     };
     let body = if body.is_empty() {
         Value::Null
@@ -359,6 +449,7 @@ pub(crate) fn handle(
         query,
         body,
         caller,
+        aux,
         api_version,
     };
     let mut response = match parsed {
@@ -383,9 +474,15 @@ fn route(ctx: &Ctx, parsed: &Parsed) -> ArmResult {
     if let Some(sub) = path::subscription_of(&parsed.route) {
         check_subscription(ctx.shared, &ctx.caller, sub)?;
     }
+    // Operation status is readable by whoever can reach the subscription: a caller with a role on
+    // one resource group only must still be able to poll the operations it started there.
     let needs_rbac = !matches!(
         parsed.route,
-        Route::Subscriptions | Route::Tenants | Route::Subscription { .. }
+        Route::Subscriptions
+            | Route::Tenants
+            | Route::Subscription { .. }
+            | Route::CapsOperation { .. }
+            | Route::ProviderOperation { .. }
     );
     if needs_rbac {
         let world = ctx.shared.world.lock();

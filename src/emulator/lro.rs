@@ -1,5 +1,6 @@
-//! Long-running operations as Compute reports them: `capsOperations` with an async-status URL and
-//! a `monitor=true` location URL. Completion is computed from timestamps; there are no timers.
+//! Long-running operations as each provider reports them: the gallery service's `capsOperations`
+//! and the VM service's `operations` (async-status URL plus a `monitor=true` location URL), and
+//! Network's `operations` / `operationResults`. Completion is computed from timestamps; there are no timers.
 
 use std::time::{Duration, Instant};
 
@@ -9,9 +10,21 @@ use time::OffsetDateTime;
 
 use super::store::World;
 
+/// Which provider's URLs and status document an operation uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// Galleries: `Microsoft.Compute/locations/{loc}/capsOperations/{id}`.
+    Caps,
+    /// Virtual machines and scale sets: `Microsoft.Compute/locations/{loc}/operations/{id}`.
+    Compute,
+    /// `Microsoft.Network/locations/{loc}/operations/{id}`; DELETE adds a `Location` at `operationResults/{id}`.
+    Network,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Operation {
     pub id: String,
+    pub flavor: Flavor,
     pub subscription: String,
     pub location: String,
     pub api_version: String,
@@ -36,12 +49,44 @@ impl Operation {
         self.delay.saturating_sub(self.started_at.elapsed())
     }
 
-    /// `Azure-AsyncOperation`, `Location` (monitor) and `Retry-After` for this operation.
+    /// `Azure-AsyncOperation`, `Location` and `Retry-After` for this operation. Network sends a
+    /// `Location` only for DELETE (`with_location`), as Azure does; Compute always sends a monitor URL.
     pub(crate) fn headers(&self, endpoint: &str) -> HeaderMap {
-        let base = format!(
-            "{endpoint}/subscriptions/{}/providers/Microsoft.Compute/locations/{}/capsOperations/{}",
-            self.subscription, self.location, self.id
+        self.headers_with(endpoint, true)
+    }
+
+    pub(crate) fn headers_with(&self, endpoint: &str, with_location: bool) -> HeaderMap {
+        let provider = format!(
+            "{endpoint}/subscriptions/{}/providers/{}/locations/{}",
+            self.subscription,
+            if self.flavor == Flavor::Network {
+                "Microsoft.Network"
+            } else {
+                "Microsoft.Compute"
+            },
+            self.location
         );
+        let api = &self.api_version;
+        let (status_url, location_url) = match self.flavor {
+            Flavor::Caps => {
+                let base = format!("{provider}/capsOperations/{}", self.id);
+                (
+                    format!("{base}?api-version={api}"),
+                    format!("{base}?monitor=true&api-version={api}"),
+                )
+            }
+            Flavor::Compute => {
+                let base = format!("{provider}/operations/{}", self.id);
+                (
+                    format!("{base}?api-version={api}"),
+                    format!("{base}?monitor=true&api-version={api}"),
+                )
+            }
+            Flavor::Network => (
+                format!("{provider}/operations/{}?api-version={api}", self.id),
+                format!("{provider}/operationResults/{}?api-version={api}", self.id),
+            ),
+        };
         let retry_after = self.remaining().as_millis().div_ceil(1000).to_string();
         let mut headers = HeaderMap::new();
         let mut put = |name: &'static str, value: String| {
@@ -49,20 +94,25 @@ impl Operation {
                 headers.insert(HeaderName::from_static(name), v);
             }
         };
-        put(
-            "azure-asyncoperation",
-            format!("{base}?api-version={}", self.api_version),
-        );
-        put(
-            "location",
-            format!("{base}?monitor=true&api-version={}", self.api_version),
-        );
+        put("azure-asyncoperation", status_url);
+        if with_location {
+            put("location", location_url);
+        }
         put("retry-after", retry_after);
         headers
     }
 
     /// The async-operation status document.
     pub(crate) fn status(&self) -> Value {
+        if self.flavor == Flavor::Network {
+            // Network's status document carries nothing but the status.
+            let status = if self.is_done() {
+                "Succeeded"
+            } else {
+                "InProgress"
+            };
+            return json!({ "status": status });
+        }
         if self.is_done() {
             let end = self.start + self.delay;
             json!({"startTime": timestamp(self.start), "endTime": timestamp(end), "status": "Succeeded", "name": self.id})
@@ -87,8 +137,29 @@ impl Operation {
     }
 }
 
-/// Records a new operation in `world` and returns it.
+/// Records a new gallery (`capsOperations`) operation in `world` and returns it.
 pub(crate) fn begin(
+    world: &mut World,
+    subscription: &str,
+    location: &str,
+    api_version: &str,
+    delay: Duration,
+    result: Option<Value>,
+) -> Operation {
+    begin_as(
+        Flavor::Caps,
+        world,
+        subscription,
+        location,
+        api_version,
+        delay,
+        result,
+    )
+}
+
+/// Records a new operation of a provider's `flavor` in `world` and returns it.
+pub(crate) fn begin_as(
+    flavor: Flavor,
     world: &mut World,
     subscription: &str,
     location: &str,
@@ -98,6 +169,7 @@ pub(crate) fn begin(
 ) -> Operation {
     let op = Operation {
         id: uuid::Uuid::new_v4().to_string(),
+        flavor,
         subscription: subscription.to_string(),
         location: super::store::normalize_location(location),
         api_version: api_version.to_string(),
@@ -135,5 +207,30 @@ mod tests {
         assert_eq!(slow.headers("https://e")["retry-after"], "2");
         assert_eq!(slow.status()["status"], "InProgress");
         assert_eq!(slow.monitor().0, StatusCode::ACCEPTED);
+    }
+
+    #[test]
+    fn network_operations_use_network_urls_and_a_bare_status() {
+        let mut world = World::default();
+        let op = begin_as(
+            Flavor::Network,
+            &mut world,
+            "s",
+            "West US",
+            "v",
+            Duration::ZERO,
+            None,
+        );
+        let headers = op.headers_with("https://e", false);
+        assert_eq!(
+            headers["azure-asyncoperation"],
+            format!("https://e/subscriptions/s/providers/Microsoft.Network/locations/westus/operations/{}?api-version=v", op.id)
+        );
+        assert!(headers.get("location").is_none());
+        assert!(op.headers("https://e")["location"]
+            .to_str()
+            .unwrap()
+            .contains("/operationResults/"));
+        assert_eq!(op.status(), json!({"status": "Succeeded"}));
     }
 }

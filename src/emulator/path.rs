@@ -114,6 +114,123 @@ pub(crate) enum Route {
         image: String,
         version: String,
     },
+    /// A Network or Compute provider's own async-operation URL:
+    /// `.../providers/{ns}/locations/{loc}/operations/{id}` (status) or `.../operationResults/{id}` (result).
+    ProviderOperation {
+        sub: String,
+        id: String,
+        result: bool,
+    },
+    /// Top-level resources of one kind in a resource group.
+    Resources {
+        sub: String,
+        rg: String,
+        kind: Kind,
+    },
+    Resource {
+        sub: String,
+        rg: String,
+        kind: Kind,
+        name: String,
+    },
+    /// Child resources kept inline in their parent (subnets, security rules).
+    Children {
+        sub: String,
+        rg: String,
+        kind: Kind,
+        name: String,
+        child: ChildKind,
+    },
+    Child {
+        sub: String,
+        rg: String,
+        kind: Kind,
+        name: String,
+        child: ChildKind,
+        child_name: String,
+    },
+}
+
+/// Network and Compute resource types stored generically (see `store::Resource`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    VirtualNetwork,
+    PublicIpAddress,
+    SecurityGroup,
+    NetworkInterface,
+    VirtualMachine,
+    ScaleSet,
+}
+
+impl Kind {
+    const ALL: [Kind; 6] = [
+        Kind::VirtualNetwork,
+        Kind::PublicIpAddress,
+        Kind::SecurityGroup,
+        Kind::NetworkInterface,
+        Kind::VirtualMachine,
+        Kind::ScaleSet,
+    ];
+
+    pub(crate) fn namespace(self) -> &'static str {
+        match self {
+            Kind::VirtualMachine | Kind::ScaleSet => "Microsoft.Compute",
+            _ => "Microsoft.Network",
+        }
+    }
+
+    /// The type segment of the path, as ARM spells it.
+    pub(crate) fn segment(self) -> &'static str {
+        match self {
+            Kind::VirtualNetwork => "virtualNetworks",
+            Kind::PublicIpAddress => "publicIPAddresses",
+            Kind::SecurityGroup => "networkSecurityGroups",
+            Kind::NetworkInterface => "networkInterfaces",
+            Kind::VirtualMachine => "virtualMachines",
+            Kind::ScaleSet => "virtualMachineScaleSets",
+        }
+    }
+
+    /// `Microsoft.Network/virtualNetworks`, the `type` of the resource and the stem of its RBAC actions.
+    pub(crate) fn resource_type(self) -> String {
+        format!("{}/{}", self.namespace(), self.segment())
+    }
+
+    fn parse(namespace: &str, segment: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| is(namespace, k.namespace()) && is(segment, k.segment()))
+    }
+}
+
+/// Child resources that live inline in their parent's `properties`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChildKind {
+    Subnet,
+    SecurityRule,
+}
+
+impl ChildKind {
+    pub(crate) fn parent(self) -> Kind {
+        match self {
+            ChildKind::Subnet => Kind::VirtualNetwork,
+            ChildKind::SecurityRule => Kind::SecurityGroup,
+        }
+    }
+
+    /// The path segment, which is also the parent's property holding the children.
+    pub(crate) fn segment(self) -> &'static str {
+        match self {
+            ChildKind::Subnet => "subnets",
+            ChildKind::SecurityRule => "securityRules",
+        }
+    }
+
+    fn parse(parent: Kind, segment: &str) -> Option<ChildKind> {
+        [ChildKind::Subnet, ChildKind::SecurityRule]
+            .into_iter()
+            .find(|c| c.parent() == parent && is(segment, c.segment()))
+    }
 }
 
 /// A parsed path with the action an RBAC check uses (`{ns}/{types}/` + verb).
@@ -212,6 +329,12 @@ fn subscription_route(sub: String, rest: &[String]) -> Option<Parsed> {
             },
             "subscriptions/resourceGroups",
         )),
+        [r, rg, p, ns, t, rest @ ..]
+            if is(r, "resourceGroups") && is(p, "providers") && Kind::parse(ns, t).is_some() =>
+        {
+            let kind = Kind::parse(ns, t)?;
+            resource_route(sub, rg.clone(), kind, rest)
+        }
         [r, rg, p, ns, tail @ ..]
             if is(r, "resourceGroups") && is(p, "providers") && is(ns, "Microsoft.Compute") =>
         {
@@ -220,8 +343,72 @@ fn subscription_route(sub: String, rest: &[String]) -> Option<Parsed> {
         [p, ns, tail @ ..] if is(p, "providers") && is(ns, "Microsoft.Compute") => {
             subscription_compute(sub, tail)
         }
+        [p, ns, l, _location, o, id]
+            if is(p, "providers")
+                && is(ns, "Microsoft.Network")
+                && is(l, "locations")
+                && (is(o, "operations") || is(o, "operationResults")) =>
+        {
+            Some(Parsed {
+                route: Route::ProviderOperation {
+                    sub,
+                    id: id.clone(),
+                    result: is(o, "operationResults"),
+                },
+                resource_type: "Microsoft.Network/locations/operations".into(),
+            })
+        }
         _ => None,
     }
+}
+
+/// `{kind}[/{name}[/{children}[/{child}]]]` under a resource group.
+fn resource_route(sub: String, rg: String, kind: Kind, rest: &[String]) -> Option<Parsed> {
+    let (route, resource_type) = match rest {
+        [] => (Route::Resources { sub, rg, kind }, kind.resource_type()),
+        [name] => (
+            Route::Resource {
+                sub,
+                rg,
+                kind,
+                name: name.clone(),
+            },
+            kind.resource_type(),
+        ),
+        [name, c, tail @ ..] => {
+            let child = ChildKind::parse(kind, c)?;
+            let resource_type = format!("{}/{}", kind.resource_type(), child.segment());
+            let name = name.clone();
+            match tail {
+                [] => (
+                    Route::Children {
+                        sub,
+                        rg,
+                        kind,
+                        name,
+                        child,
+                    },
+                    resource_type,
+                ),
+                [child_name] => (
+                    Route::Child {
+                        sub,
+                        rg,
+                        kind,
+                        name,
+                        child,
+                        child_name: child_name.clone(),
+                    },
+                    resource_type,
+                ),
+                _ => return None,
+            }
+        }
+    };
+    Some(Parsed {
+        route,
+        resource_type,
+    })
 }
 
 fn resource_group_compute(sub: String, rg: String, tail: &[String]) -> Option<Parsed> {
@@ -300,6 +487,14 @@ fn location_route(sub: String, location: String, rest: &[String]) -> Option<Pars
             },
             "locations/capsOperations",
         ),
+        [o, id] if is(o, "operations") => compute(
+            Route::ProviderOperation {
+                sub,
+                id: id.clone(),
+                result: false,
+            },
+            "locations/operations",
+        ),
         [s] if is(s, "sharedGalleries") => {
             compute(Route::SharedGalleries { sub, location }, shared)
         }
@@ -372,7 +567,12 @@ pub(crate) fn subscription_of(route: &Route) -> Option<&str> {
         | SharedImages { sub, .. }
         | SharedImage { sub, .. }
         | SharedVersions { sub, .. }
-        | SharedVersion { sub, .. } => Some(sub),
+        | SharedVersion { sub, .. }
+        | ProviderOperation { sub, .. }
+        | Resources { sub, .. }
+        | Resource { sub, .. }
+        | Children { sub, .. }
+        | Child { sub, .. } => Some(sub),
     }
 }
 
@@ -427,6 +627,38 @@ mod tests {
             scope_subscription("/subscriptions/s/resourceGroups/rg"),
             Some("s")
         );
+    }
+
+    #[test]
+    fn network_and_compute_resources_parse_with_children() {
+        let p = parse("/subscriptions/s/resourcegroups/rg/providers/microsoft.network/VIRTUALNETWORKS/v/Subnets/default")
+            .unwrap();
+        assert_eq!(
+            p.route,
+            Route::Child {
+                sub: "s".into(),
+                rg: "rg".into(),
+                kind: Kind::VirtualNetwork,
+                name: "v".into(),
+                child: ChildKind::Subnet,
+                child_name: "default".into()
+            }
+        );
+        assert_eq!(p.resource_type, "Microsoft.Network/virtualNetworks/subnets");
+        let vm = parse(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1",
+        )
+        .unwrap();
+        assert_eq!(vm.resource_type, "Microsoft.Compute/virtualMachines");
+        assert!(parse("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/p/subnets/x").is_none());
+        assert!(matches!(
+            parse(
+                "/subscriptions/s/providers/Microsoft.Network/locations/eastus/operationResults/1"
+            )
+            .unwrap()
+            .route,
+            Route::ProviderOperation { result: true, .. }
+        ));
     }
 
     #[test]

@@ -15,6 +15,8 @@ use super::server::Shared;
 pub(crate) struct LoggedCaller {
     pub tenant: String,
     pub principal: String,
+    /// `tid`s of the valid `x-ms-authorization-auxiliary` tokens (never the tokens).
+    pub aux_tenants: Vec<String>,
 }
 
 #[derive(Default)]
@@ -72,7 +74,9 @@ pub(crate) async fn record(
         "seq": 0, "time": time, "method": method, "path": path, "query": query,
         "status": response.status().as_u16(),
         "tenant": caller.map(|c| c.tenant.clone()), "principal": caller.map(|c| c.principal.clone()),
-        "aux_tokens": aux_tokens, "user_agent": user_agent
+        "aux_tokens": aux_tokens,
+        "aux_tenants": caller.map(|c| c.aux_tenants.clone()).unwrap_or_default(),
+        "user_agent": user_agent
     }));
     response
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::directory::{derived_id, Directory};
 use super::lro::Operation;
+use super::path::Kind;
 use super::rbac;
 
 /// When a resource's `provisioningState` leaves `Creating`/`Updating` (computed lazily on read).
@@ -101,6 +102,23 @@ pub(crate) struct Gallery {
     pub images: BTreeMap<String, ImageDefinition>,
 }
 
+/// A Network or Compute resource (VNet, public IP, NSG, NIC, VM, scale set). Child resources
+/// (subnets, security rules) stay inline in `properties`, as Azure returns them.
+#[derive(Debug, Clone)]
+pub(crate) struct Resource {
+    pub kind: Kind,
+    pub name: String,
+    pub location: String,
+    pub tags: Value,
+    /// Top-level `sku` (public IPs, scale sets).
+    pub sku: Option<Value>,
+    /// Stored `properties` without `provisioningState` (computed from `provisioning`).
+    pub properties: Value,
+    /// Changes on every write, as Network's `W/"{guid}"` etags do.
+    pub etag: String,
+    pub provisioning: Provisioning,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct ResourceGroup {
     pub name: String,
@@ -108,6 +126,26 @@ pub(crate) struct ResourceGroup {
     pub tags: Value,
     pub managed_images: BTreeMap<String, ManagedImage>,
     pub galleries: BTreeMap<String, Gallery>,
+    /// Keyed by [`resource_key`].
+    pub resources: BTreeMap<String, Resource>,
+}
+
+impl ResourceGroup {
+    pub(crate) fn new(name: &str, location: &str) -> Self {
+        ResourceGroup {
+            name: name.to_string(),
+            location: location.to_string(),
+            tags: Value::Object(Default::default()),
+            managed_images: BTreeMap::new(),
+            galleries: BTreeMap::new(),
+            resources: BTreeMap::new(),
+        }
+    }
+}
+
+/// The key of a resource in [`ResourceGroup::resources`]: type and name, case-insensitive.
+pub(crate) fn resource_key(kind: Kind, name: &str) -> String {
+    key(&format!("{}/{name}", kind.segment()))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -139,16 +177,9 @@ impl World {
         for rg in &dir.resource_groups {
             let sub = dir.subscription(&rg.subscription).expect("seed validated");
             let state = world.subscriptions.entry(key(&sub.id)).or_default();
-            state.resource_groups.insert(
-                key(&rg.name),
-                ResourceGroup {
-                    name: rg.name.clone(),
-                    location: rg.location.clone(),
-                    tags: Value::Object(Default::default()),
-                    managed_images: BTreeMap::new(),
-                    galleries: BTreeMap::new(),
-                },
-            );
+            state
+                .resource_groups
+                .insert(key(&rg.name), ResourceGroup::new(&rg.name, &rg.location));
         }
         for img in &dir.managed_images {
             let sub = dir.subscription(&img.subscription).expect("seed validated");
@@ -178,6 +209,33 @@ impl World {
             .get_mut(&key(sub))?
             .resource_groups
             .get_mut(&key(rg))
+    }
+
+    pub(crate) fn resource(
+        &self,
+        sub: &str,
+        rg: &str,
+        kind: Kind,
+        name: &str,
+    ) -> Option<&Resource> {
+        self.resource_group(sub, rg)?
+            .resources
+            .get(&resource_key(kind, name))
+    }
+
+    /// Every stored resource of `kind`, with the subscription id and resource group name that hold it.
+    pub(crate) fn all_resources(
+        &self,
+        kind: Kind,
+    ) -> impl Iterator<Item = (&str, &ResourceGroup, &Resource)> {
+        self.subscriptions.iter().flat_map(move |(sub, state)| {
+            state.resource_groups.values().flat_map(move |rg| {
+                rg.resources
+                    .values()
+                    .filter(move |r| r.kind == kind)
+                    .map(move |r| (sub.as_str(), rg, r))
+            })
+        })
     }
 
     /// Every gallery with the subscription id and resource group name that hold it.

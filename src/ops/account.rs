@@ -101,3 +101,9 @@ pub fn set(client: &Client, a: SetArgs) -> Result<Outcome> {
     client.set_subscription(&a.subscription)?;
     Ok(Outcome::Value(Shape::Nothing.apply(Value::Null)))
 }
+
+/// `Clear-AzContext` / `az account clear`: forgets every login.
+pub fn clear(client: &Client) -> Result<Outcome> {
+    client.clear_logins();
+    Ok(Outcome::Value(Value::Null))
+}

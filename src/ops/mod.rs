@@ -7,10 +7,12 @@ pub mod authorization;
 pub mod galleries;
 pub mod graph;
 pub mod images;
+pub mod network;
 pub mod resources;
 pub mod shared;
 pub mod sharing;
 pub mod versions;
+pub mod vm;
 
 use crate::client::Client;
 use crate::credentials::Subscription;
@@ -64,6 +66,7 @@ pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
         "account.list" => account::list(client),
         "account.show" => account::show(client, parse(args)?),
         "account.set" => account::set(client, parse(args)?),
+        "account.clear" => account::clear(client),
         "group.create" => resources::group_create(client, parse(args)?).await,
         "group.show" => resources::group_show(client, parse(args)?).await,
         "group.list" => resources::group_list(client, parse(args)?).await,
@@ -75,6 +78,25 @@ pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
         "role.assignment.create" => authorization::assignment_create(client, parse(args)?).await,
         "role.assignment.list" => authorization::assignment_list(client, parse(args)?).await,
         "role.assignment.delete" => authorization::assignment_delete(client, parse(args)?).await,
+        "network.vnet.create" => network::vnet_create(client, parse(args)?).await,
+        "network.vnet.subnet.create" => network::subnet_create(client, parse(args)?).await,
+        "network.public_ip.create" => network::public_ip_create(client, parse(args)?).await,
+        "network.nsg.create" => network::nsg_create(client, parse(args)?).await,
+        "network.nsg.rule.create" => network::nsg_rule_create(client, parse(args)?).await,
+        "network.nic.create" => network::nic_create(client, parse(args)?).await,
+        "network.put" => network::put_raw(client, parse(args)?).await,
+        "network.show" => network::item(client, "show", parse(args)?).await,
+        "network.list" => network::item(client, "list", parse(args)?).await,
+        "network.delete" => network::item(client, "delete", parse(args)?).await,
+        "vm.create" => vm::create(client, parse(args)?).await,
+        "vm.put" => vm::put_vm(client, parse(args)?).await,
+        "vm.show" => vm::item(client, "vm", "show", parse(args)?).await,
+        "vm.list" => vm::item(client, "vm", "list", parse(args)?).await,
+        "vm.delete" => vm::item(client, "vm", "delete", parse(args)?).await,
+        "vmss.create" => vm::vmss_create(client, parse(args)?).await,
+        "vmss.show" => vm::item(client, "vmss", "show", parse(args)?).await,
+        "vmss.list" => vm::item(client, "vmss", "list", parse(args)?).await,
+        "vmss.delete" => vm::item(client, "vmss", "delete", parse(args)?).await,
         "sig.create" => galleries::create(client, parse(args)?).await,
         "sig.show" => galleries::show(client, parse(args)?).await,
         "sig.list" => galleries::list(client, parse(args)?).await,

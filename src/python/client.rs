@@ -96,6 +96,19 @@ impl Client {
     }
 }
 
+/// Presents a CLI-shaped JSON value as a PowerShell object of `kind` (no request).
+#[pyfunction]
+pub fn shape_pwsh(kind: &str, value_json: &str) -> PyResult<String> {
+    let kind = crate::shape::pwsh::Kind::parse(kind).ok_or_else(|| {
+        to_py(Error::type_error(format!(
+            "unknown PowerShell object kind '{kind}'"
+        )))
+    })?;
+    let v: serde_json::Value =
+        serde_json::from_str(value_json).map_err(|e| to_py(Error::type_error(e.to_string())))?;
+    Ok(Shape::Pwsh(kind).apply(v).to_string())
+}
+
 /// The endpoints of a named cloud, as JSON.
 #[pyfunction]
 pub fn cloud_named(name: &str) -> PyResult<String> {

@@ -3,46 +3,76 @@
 //! sorted as `az -o json` prints them.
 
 use crate::ids::ResourceId;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub fn shape(v: Value) -> Value {
+    sort(top(v))
+}
+
+/// The top level: a consumer-view item's `uniqueId` is lifted, then every level is flattened.
+fn top(v: Value) -> Value {
     match v {
-        Value::Array(items) => Value::Array(items.into_iter().map(shape).collect()),
-        Value::Object(obj) => sort(Value::Object(flatten(obj))),
+        Value::Array(items) => Value::Array(items.into_iter().map(top).collect()),
+        Value::Object(mut obj) => {
+            // A consumer-view item's top-level `identifier` holds only `uniqueId`; lift it out first so the
+            // image's own `properties.identifier` (publisher/offer/sku) takes its place, as the CLI shows.
+            let unique_id = obj
+                .get("identifier")
+                .and_then(|i| i.get("uniqueId"))
+                .cloned();
+            if let Some(uid) = unique_id {
+                if obj
+                    .get("identifier")
+                    .and_then(Value::as_object)
+                    .is_some_and(|i| i.len() == 1)
+                {
+                    obj.remove("identifier");
+                }
+                obj.insert("uniqueId".into(), uid);
+            }
+            nested(Value::Object(obj))
+        }
         other => other,
     }
 }
 
-fn flatten(mut obj: Map<String, Value>) -> Map<String, Value> {
-    // A consumer-view item's top-level `identifier` holds only `uniqueId`; lift it out first so the
-    // image's own `properties.identifier` (publisher/offer/sku) takes its place, as the CLI shows.
-    let unique_id = obj
-        .get("identifier")
-        .and_then(|i| i.get("uniqueId"))
-        .cloned();
-    if let Some(uid) = unique_id {
-        if obj
-            .get("identifier")
-            .and_then(Value::as_object)
-            .is_some_and(|i| i.len() == 1)
-        {
-            obj.remove("identifier");
+/// Every level, as the CLI's models and `_add_resource_group` do: sub-resources (NIC ip configurations,
+/// subnets, rules) flatten their `properties` too, and any object with an `id` in a resource group gains
+/// `resourceGroup` (except under `sourceVault`). Tags are user data and stay as they are.
+fn nested(v: Value) -> Value {
+    match v {
+        Value::Array(items) => Value::Array(items.into_iter().map(nested).collect()),
+        Value::Object(mut obj) => {
+            if let Some(Value::Object(props)) = obj.remove("properties") {
+                for (k, v) in props {
+                    obj.entry(k).or_insert(v);
+                }
+            }
+            let has_rg = obj.keys().any(|k| k.eq_ignore_ascii_case("resourceGroup"));
+            if !has_rg {
+                if let Some(rg) = obj
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(ResourceId::resource_group_of)
+                {
+                    obj.insert("resourceGroup".into(), Value::String(rg));
+                }
+            }
+            Value::Object(
+                obj.into_iter()
+                    .map(|(k, v)| {
+                        let v = if k == "tags" || k == "sourceVault" {
+                            v
+                        } else {
+                            nested(v)
+                        };
+                        (k, v)
+                    })
+                    .collect(),
+            )
         }
-        obj.insert("uniqueId".into(), uid);
+        other => other,
     }
-    if let Some(Value::Object(props)) = obj.remove("properties") {
-        for (k, v) in props {
-            obj.entry(k).or_insert(v);
-        }
-    }
-    if let Some(rg) = obj
-        .get("id")
-        .and_then(Value::as_str)
-        .and_then(ResourceId::resource_group_of)
-    {
-        obj.insert("resourceGroup".into(), Value::String(rg));
-    }
-    obj
 }
 
 /// Sorts keys at every depth (`az` prints with sort_keys).
@@ -75,6 +105,17 @@ mod tests {
         assert!(v.get("properties").is_none());
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn sub_resources_are_flattened_with_their_resource_group() {
+        let v = shape(
+            json!({"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/n",
+            "properties":{"ipConfigurations":[{"name":"c","properties":{"subnet":{"id":"/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/x"}}}]},
+            "tags":{"properties":{"keep":"me"}}}),
+        );
+        assert_eq!(v["ipConfigurations"][0]["subnet"]["resourceGroup"], "net");
+        assert_eq!(v["tags"]["properties"]["keep"], "me");
     }
 
     #[test]

@@ -556,6 +556,7 @@ fn handle(
     let logged = LoggedCaller {
         tenant: caller.tid.clone(),
         principal: caller.oid.clone(),
+        aux_tenants: Vec::new(),
     };
     let Some(tenant) = shared.directory.tenant_by_id(&caller.tid) else {
         return (

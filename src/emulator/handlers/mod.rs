@@ -1,9 +1,12 @@
 //! One handler file per resource family; `dispatch` picks the handler of a parsed route.
 
 mod authorization;
+mod compute;
+mod deploy;
 mod galleries;
 pub(crate) mod graph;
 mod images;
+mod network;
 mod operations;
 mod resource_groups;
 mod shared;
@@ -27,7 +30,17 @@ pub(crate) fn dispatch(ctx: &Ctx, route: &Route) -> ArmResult {
         Images { .. } | Image { .. } | Versions { .. } | Version { .. } => {
             images::handle(ctx, route)
         }
-        CapsOperation { .. } => operations::handle(ctx, route),
+        CapsOperation { .. } | ProviderOperation { .. } => operations::handle(ctx, route),
+        Resources { kind, .. }
+        | Resource { kind, .. }
+        | Children { kind, .. }
+        | Child { kind, .. } => {
+            if kind.namespace() == "Microsoft.Network" {
+                network::handle(ctx, route)
+            } else {
+                compute::handle(ctx, route)
+            }
+        }
         SharedGalleries { .. }
         | SharedGallery { .. }
         | SharedImages { .. }

@@ -1,21 +1,35 @@
-//! `GET .../locations/{loc}/capsOperations/{id}`: async status, or with `monitor=true` the result.
+//! Async-operation URLs: Compute's `capsOperations/{id}` and `operations/{id}` (status, or with
+//! `monitor=true` the result) and Network's `operations/{id}` (status) and `operationResults/{id}`.
 
 use axum::http::{Method, StatusCode};
 
 use crate::emulator::arm::{
-    json_response, lro_response, method_not_allowed, ArmError, ArmResult, Ctx,
+    json_response, lro_response, method_not_allowed, no_content, ArmError, ArmResult, Ctx,
 };
+use crate::emulator::lro::{Flavor, Operation};
 use crate::emulator::path::Route;
 
 pub(super) fn handle(ctx: &Ctx, route: &Route) -> ArmResult {
-    let Route::CapsOperation { id, .. } = route else {
-        unreachable!("dispatch sends only operations here")
+    let (id, result) = match route {
+        Route::CapsOperation { id, .. } => (id, false),
+        Route::ProviderOperation { id, result, .. } => (id, *result),
+        _ => unreachable!("dispatch sends only operations here"),
     };
     if ctx.method != Method::GET {
         return Err(method_not_allowed(ctx));
     }
-    let op = ctx
-        .shared
+    let op = find(ctx, id)?;
+    let monitor = ctx
+        .query("monitor")
+        .is_some_and(|m| m.eq_ignore_ascii_case("true"));
+    if result || monitor {
+        return Ok(outcome(ctx, &op));
+    }
+    Ok(json_response(StatusCode::OK, op.status()))
+}
+
+fn find(ctx: &Ctx, id: &str) -> Result<Operation, ArmError> {
+    ctx.shared
         .world
         .lock()
         .operations
@@ -26,18 +40,18 @@ pub(super) fn handle(ctx: &Ctx, route: &Route) -> ArmResult {
                 "OperationNotFound",
                 format!("The operation '{id}' could not be found."),
             )
-        })?;
-    if ctx
-        .query("monitor")
-        .is_some_and(|m| m.eq_ignore_ascii_case("true"))
-    {
-        let (status, body) = op.monitor();
-        let headers = if status == StatusCode::ACCEPTED {
-            op.headers(&ctx.shared.endpoint)
-        } else {
-            Default::default()
-        };
-        return Ok(lro_response(status, headers, body));
+        })
+}
+
+/// The monitor / operation-result URL: 202 while running, then the result (Network: 204 when the
+/// operation had no body, e.g. a DELETE).
+fn outcome(ctx: &Ctx, op: &Operation) -> axum::response::Response {
+    let (status, body) = op.monitor();
+    if status == StatusCode::ACCEPTED {
+        return lro_response(status, op.headers(&ctx.shared.endpoint), None);
     }
-    Ok(json_response(StatusCode::OK, op.status()))
+    match (op.flavor, body) {
+        (Flavor::Network, None) => no_content(),
+        (_, body) => lro_response(status, Default::default(), body),
+    }
 }

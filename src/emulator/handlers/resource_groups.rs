@@ -1,7 +1,5 @@
 //! Resource groups (`/subscriptions/{s}/resourcegroups[/{rg}]`) and the seeded managed images.
 
-use std::collections::BTreeMap;
-
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -101,13 +99,9 @@ fn put(ctx: &Ctx, sub: &str, rg: &str) -> ArmResult {
     } else {
         StatusCode::CREATED
     };
-    let group = groups.entry(key(rg)).or_insert_with(|| ResourceGroup {
-        name: rg.to_string(),
-        location: location.to_string(),
-        tags: json!({}),
-        managed_images: BTreeMap::new(),
-        galleries: BTreeMap::new(),
-    });
+    let group = groups
+        .entry(key(rg))
+        .or_insert_with(|| ResourceGroup::new(rg, location));
     group.tags = tags;
     Ok(json_response(status, render(sub, group)))
 }

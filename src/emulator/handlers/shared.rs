@@ -124,7 +124,7 @@ fn not_found(location: &str, name: &str) -> ArmError {
     )
 }
 
-fn in_location(v: &Version, location: &str) -> bool {
+pub(super) fn in_location(v: &Version, location: &str) -> bool {
     let wanted = normalize_location(location);
     target_regions(&v.properties)
         .iter()
