@@ -26,6 +26,7 @@ pub const API_VERSIONS: &[(&str, &str)] = &[
     ("subscriptions", "2022-12-01"),
     ("authorization", "2022-04-01"),
     ("network", "2024-05-01"),
+    ("resourcegraph", "2021-03-01"),
 ];
 
 /// What `az account list` shows: subscriptions, the current one, and (tenant, principal, kind) per login.

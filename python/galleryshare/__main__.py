@@ -1,4 +1,4 @@
-"""``python -m galleryshare demo``: the docs' RBAC and direct-sharing walkthroughs on the embedded emulator,
+"""``python -m galleryshare demo``: the docs' RBAC, direct-sharing and cross-tenant walkthroughs on the embedded emulator,
 each step printed as the Azure CLI command it mirrors, then its result."""
 
 from __future__ import annotations
@@ -28,9 +28,15 @@ def _expect_error(command: str, call: Callable[[], Any]) -> None:
     try:
         call()
     except gs.AzureError as e:
-        print(f"  {type(e).__name__}: {str(e)[:160]}")
+        print(f"  {type(e).__name__}: {_wrap_text(str(e))}")
     else:
         raise AssertionError(f"expected an error from: {command}")
+
+
+def _wrap_text(text: str, width: int = 110) -> str:
+    import textwrap
+
+    return "\n    ".join(textwrap.wrap(text, width))
 
 
 class Demo:
@@ -138,6 +144,32 @@ def run_demo() -> int:
                   lambda: az.sig.share.add(resource_group=RG, gallery_name=GALLERY, tenant_ids=[fabrikam_t]))
         demo.step("az sig list-shared --location eastus --shared-to tenant --query [].name",
                   lambda: consumer.sig.list_shared(location="eastus", shared_to="tenant", query="[].name"))
+
+        demo.section("Across tenants: fabrikam deploys a VM from contoso's image version through myGalleryApp")
+        version_id = az.sig.image_version.show(resource_group=RG, gallery_name=GALLERY, gallery_image_definition=IMAGE,
+                                              gallery_image_version="1.0.0", query="id")
+        target_rg = "myResourceGroup"
+        rg_id = demo.step(f"az group create --name {target_rg} --location eastus   # as fabrikam-admin",
+                          lambda: consumer.group.create(name=target_rg, location="eastus", query="id"))
+        demo.step(f"az role assignment create --role Contributor --assignee {app.client_id} --scope {rg_id}",
+                  lambda: consumer.role.assignment.create(role="Contributor", assignee=app.client_id, scope=rg_id,
+                                                          query="{principalType:principalType, scope:scope}"))
+        only_fabrikam = gs.Az(cloud=emu.cloud)
+        only_fabrikam.login(service_principal=True, username=app.client_id, password=app.secret, tenant=fabrikam_t)
+        vm_args = dict(resource_group=target_rg, image=version_id, admin_username="azureuser",
+                       admin_password="Demo-Passw0rd-" + app.client_id[:8], subscription="fabrikam-prod")
+        _expect_error(f"az vm create -g {target_rg} -n myVM --image {version_id} …   # logged in to fabrikam only",
+                      lambda: only_fabrikam.vm.create(name="myVM", **vm_args))
+        multi = gs.Az(cloud=emu.cloud)
+        for tenant in (contoso_t, fabrikam_t):
+            demo.step(f"az login --service-principal -u {app.client_id} -p *** --tenant {tenant}",
+                      lambda tenant=tenant: multi.login(service_principal=True, username=app.client_id,
+                                                        password=app.secret, tenant=tenant, query="[].name"))
+        demo.step(f"az vm create -g {target_rg} -n myVMfromImage --image {version_id} --admin-username azureuser "
+                  "--admin-password *** --subscription fabrikam-prod",
+                  lambda: multi.vm.create(name="myVMfromImage", **vm_args))
+        put = [r for r in emu.requests() if r["method"] == "PUT" and r["path"].endswith("/virtualMachines/myVMfromImage")][-1]
+        print(f"  (the emulator saw the VM PUT with {put['aux_tokens']} auxiliary token, for tenant {put['aux_tenants']})")
 
         demo.section("Revoke: reset the sharing profile; the consumer loses sight at once")
         demo.step(f"az sig share reset -g {RG} -r {GALLERY}", lambda: az.sig.share.reset(resource_group=RG, gallery_name=GALLERY))

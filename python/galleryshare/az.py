@@ -246,7 +246,9 @@ class _Vm(_Group):
                ssh_key_values: Optional[List[str]] = None, generate_ssh_keys: bool = False,
                authentication_type: Optional[str] = None, os_type: Optional[str] = None,
                nics: Optional[List[str]] = None, vnet_name: Optional[str] = None, subnet: Optional[str] = None,
-               public_ip_address: Optional[str] = None, nsg: Optional[str] = None, accept_term: bool = False,
+               public_ip_address: Optional[str] = None, nsg: Optional[str] = None,
+               os_disk_name: Optional[str] = None, os_disk_caching: Optional[str] = None,
+               storage_sku: Optional[str] = None, accept_term: bool = False,
                tags: Tags = None, subscription: Optional[str] = None, no_wait: bool = False,
                query: Optional[str] = None) -> Any:
         """``az vm create``: ``image`` may be ``/SharedGalleries/…/Versions/…`` (needs ``location``),
@@ -277,8 +279,9 @@ class _Vmss(_Group):
                authentication_type: Optional[str] = None, os_type: Optional[str] = None,
                vnet_name: Optional[str] = None, subnet: Optional[str] = None,
                upgrade_policy_mode: Optional[str] = None, orchestration_mode: Optional[str] = None,
-               accept_term: bool = False, tags: Tags = None, subscription: Optional[str] = None,
-               no_wait: bool = False, query: Optional[str] = None) -> Any:
+               os_disk_caching: Optional[str] = None, storage_sku: Optional[str] = None,
+               disable_overprovision: bool = False, accept_term: bool = False, tags: Tags = None,
+               subscription: Optional[str] = None, no_wait: bool = False, query: Optional[str] = None) -> Any:
         """``az vmss create`` (the same image kinds as ``vm.create``; prints ``{"vmss": …}``)."""
         return self._s.call("vmss.create", locals(), query)
 
@@ -313,6 +316,11 @@ class _Share(_Group):
               no_wait: bool = False, query: Optional[str] = None) -> Any:
         """``az sig share reset``: back to Private; every consumer loses sight at once."""
         return self._s.call("sig.share.reset", locals(), query)
+
+    def enable_community(self, *, resource_group: str, gallery_name: str, subscription: Optional[str] = None,
+                         no_wait: bool = False, query: Optional[str] = None) -> Any:
+        """``az sig share enable-community``: publishes a ``permissions="community"`` gallery to every Azure user."""
+        return self._s.call("sig.share.enable_community", locals(), query)
 
     def wait(self, *, resource_group: str, gallery_name: str, timeout: int = 3600, interval: int = 30,
              subscription: Optional[str] = None) -> None:
@@ -356,6 +364,16 @@ class _ImageDefinition(_Group):
         """``az sig image-definition show-shared`` (consumer view)."""
         return self._s.call("sig.image_definition.show_shared", locals(), query)
 
+    def list_community(self, *, public_gallery_name: str, location: str, subscription: Optional[str] = None,
+                       query: Optional[str] = None) -> Any:
+        """``az sig image-definition list-community``."""
+        return self._s.call("sig.image_definition.list_community", locals(), query)
+
+    def show_community(self, *, public_gallery_name: str, location: str, gallery_image_definition: str,
+                       subscription: Optional[str] = None, query: Optional[str] = None) -> Any:
+        """``az sig image-definition show-community``."""
+        return self._s.call("sig.image_definition.show_community", locals(), query)
+
 
 class _ImageVersion(_Group):
     def create(self, *, resource_group: str, gallery_name: str, gallery_image_definition: str,
@@ -394,6 +412,16 @@ class _ImageVersion(_Group):
                     location: str, subscription: Optional[str] = None, query: Optional[str] = None) -> Any:
         """``az sig image-version show-shared`` (consumer view)."""
         return self._s.call("sig.image_version.show_shared", locals(), query)
+
+    def list_community(self, *, public_gallery_name: str, gallery_image_definition: str, location: str,
+                       subscription: Optional[str] = None, query: Optional[str] = None) -> Any:
+        """``az sig image-version list-community``."""
+        return self._s.call("sig.image_version.list_community", locals(), query)
+
+    def show_community(self, *, public_gallery_name: str, gallery_image_definition: str, gallery_image_version: str,
+                       location: str, subscription: Optional[str] = None, query: Optional[str] = None) -> Any:
+        """``az sig image-version show-community``."""
+        return self._s.call("sig.image_version.show_community", locals(), query)
 
 
 class _Sig(_Group):
@@ -436,3 +464,13 @@ class _Sig(_Group):
                     query: Optional[str] = None) -> Any:
         """``az sig show-shared`` (consumer view)."""
         return self._s.call("sig.show_shared", locals(), query)
+
+    def show_community(self, *, public_gallery_name: str, location: str, subscription: Optional[str] = None,
+                       query: Optional[str] = None) -> Any:
+        """``az sig show-community --public-gallery-name P --location L``: the publisher's metadata and EULA."""
+        return self._s.call("sig.show_community", locals(), query)
+
+    def list_community(self, *, location: Optional[str] = None, subscription: Optional[str] = None,
+                       query: Optional[str] = None) -> Any:
+        """``az sig list-community [--location L]`` (through Azure Resource Graph, as the CLI does)."""
+        return self._s.call("sig.list_community", locals(), query)

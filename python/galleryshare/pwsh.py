@@ -276,9 +276,16 @@ class Pwsh:
 
     def Get_AzGallery(self, *, ResourceGroupName: Optional[str] = None, Name: Optional[str] = None,
                       Expand: Optional[str] = None, Location: Optional[str] = None,
-                      GalleryUniqueName: Optional[str] = None, Scope: Optional[str] = None) -> Any:
-        """``Get-AzGallery [-ResourceGroupName [-Name [-Expand SharingProfile/Groups]]]`` or the shared view
-        ``Get-AzGallery -Location L [-GalleryUniqueName U] [-Scope subscription|tenant]``."""
+                      GalleryUniqueName: Optional[str] = None, Scope: Optional[str] = None,
+                      GalleryPublicName: Optional[str] = None, Community: bool = False) -> Any:
+        """``Get-AzGallery [-ResourceGroupName [-Name [-Expand SharingProfile/Groups]]]``, the shared view
+        ``Get-AzGallery -Location L [-GalleryUniqueName U] [-Scope subscription|tenant]``, or the community view
+        ``Get-AzGallery -GalleryPublicName P -Location L`` / ``-Community [-Location L]``."""
+        if GalleryPublicName is not None:
+            _need(Location=Location)
+            return self._run("sig.show_community", {"location": Location, "public_gallery_name": GalleryPublicName})
+        if Community:
+            return self._run("sig.list_community", {"location": Location})
         if Location is not None:
             if GalleryUniqueName is not None:
                 return self._run("sig.show_shared", {"location": Location, "gallery_unique_name": GalleryUniqueName})
@@ -349,9 +356,16 @@ class Pwsh:
 
     def Get_AzGalleryImageDefinition(self, *, ResourceGroupName: Optional[str] = None, GalleryName: Optional[str] = None,
                                      Name: Optional[str] = None, GalleryUniqueName: Optional[str] = None,
-                                     Location: Optional[str] = None, Scope: Optional[str] = None) -> Any:
+                                     Location: Optional[str] = None, Scope: Optional[str] = None,
+                                     GalleryPublicName: Optional[str] = None) -> Any:
         """``Get-AzGalleryImageDefinition -ResourceGroupName -GalleryName [-Name]`` or the shared view
-        ``-GalleryUniqueName U -Location L [-Scope tenant] [-Name I]``."""
+        ``-GalleryUniqueName U -Location L [-Scope tenant] [-Name I]``, or ``-GalleryPublicName P -Location L [-Name I]``."""
+        if GalleryPublicName is not None:
+            _need(Location=Location)
+            community = {"public_gallery_name": GalleryPublicName, "location": Location}
+            if Name is not None:
+                return self._run("sig.image_definition.show_community", {**community, "gallery_image_definition": Name})
+            return self._run("sig.image_definition.list_community", community)
         if GalleryUniqueName is not None:
             _need(Location=Location)
             if Name is not None:
@@ -385,9 +399,17 @@ class Pwsh:
     def Get_AzGalleryImageVersion(self, *, ResourceGroupName: Optional[str] = None, GalleryName: Optional[str] = None,
                                   GalleryImageDefinitionName: str, Name: Optional[str] = None,
                                   GalleryUniqueName: Optional[str] = None, Location: Optional[str] = None,
-                                  Scope: Optional[str] = None) -> Any:
-        """``Get-AzGalleryImageVersion -ResourceGroupName -GalleryName -GalleryImageDefinitionName [-Name]`` or the
-        shared view ``-GalleryUniqueName U -GalleryImageDefinitionName I -Location L [-Name V]``."""
+                                  Scope: Optional[str] = None, GalleryPublicName: Optional[str] = None) -> Any:
+        """``Get-AzGalleryImageVersion -ResourceGroupName -GalleryName -GalleryImageDefinitionName [-Name]``, the
+        shared view ``-GalleryUniqueName U -GalleryImageDefinitionName I -Location L [-Name V]``, or the community
+        view ``-GalleryPublicName P -GalleryImageDefinitionName I -Location L [-Name V]``."""
+        if GalleryPublicName is not None:
+            _need(Location=Location)
+            community = {"public_gallery_name": GalleryPublicName, "gallery_image_definition": GalleryImageDefinitionName,
+                         "location": Location}
+            if Name is not None:
+                return self._run("sig.image_version.show_community", {**community, "gallery_image_version": Name})
+            return self._run("sig.image_version.list_community", community)
         if GalleryUniqueName is not None:
             _need(Location=Location)
             shared = {"gallery_unique_name": GalleryUniqueName, "gallery_image_definition": GalleryImageDefinitionName,
@@ -482,6 +504,13 @@ class Pwsh:
                       Version=Version, SharedGalleryImageId=SharedGalleryImageId,
                       CommunityGalleryImageId=CommunityGalleryImageId)
 
+    def Set_AzVMOSDisk(self, *, VM: Optional["PSVirtualMachine"] = None, Name: Optional[str] = None,
+                       Caching: Optional[str] = None, CreateOption: str = "FromImage",
+                       StorageAccountType: Optional[str] = None, Windows: bool = False, Linux: bool = False) -> Any:
+        """``Set-AzVMOSDisk -Name -Caching -CreateOption FromImage -StorageAccountType``."""
+        return _stage(VM, "Set_AzVMOSDisk", Name=Name, Caching=Caching, CreateOption=CreateOption,
+                      StorageAccountType=StorageAccountType)
+
     def Add_AzVMNetworkInterface(self, *, VM: Optional["PSVirtualMachine"] = None, Id: str, Primary: bool = False) -> Any:
         """``Add-AzVMNetworkInterface -Id $nic.Id``."""
         return _stage(VM, "Add_AzVMNetworkInterface", Id=Id, Primary=Primary)
@@ -510,7 +539,9 @@ class Pwsh:
             "name": Name, "resource_group": ResourceGroupName, "image": images[0], "location": Location,
             "size": Size, "admin_username": Credential.UserName, "admin_password": Credential._password,
             "authentication_type": "password", "vnet_name": VirtualNetworkName, "subnet": SubnetName,
-            "public_ip_address": PublicIpAddressName, "nsg": SecurityGroupName, "no_wait": AsJob}, kind=None)
+            "public_ip_address": PublicIpAddressName, "nsg": SecurityGroupName, "no_wait": AsJob,
+            # PowerShell shows no EULA prompt for community images; the terms are the publisher's.
+            "accept_term": True}, kind=None)
 
     def Get_AzVM(self, *, ResourceGroupName: Optional[str] = None, Name: Optional[str] = None) -> Any:
         """``Get-AzVM [-ResourceGroupName [-Name]]``."""
@@ -563,6 +594,13 @@ class PSVirtualMachine(PSObject):
         self._data["StorageProfile"]["ImageReference"] = ref
         return self
 
+    def Set_AzVMOSDisk(self, *, Name: Optional[str] = None, Caching: Optional[str] = None,
+                       CreateOption: str = "FromImage", StorageAccountType: Optional[str] = None) -> "PSVirtualMachine":
+        self._data["StorageProfile"]["OsDisk"] = {k: v for k, v in {
+            "Name": Name, "Caching": Caching, "CreateOption": CreateOption, "StorageAccountType": StorageAccountType}.items()
+            if v is not None}
+        return self
+
     def Add_AzVMNetworkInterface(self, *, Id: str, Primary: bool = False) -> "PSVirtualMachine":
         nics = self._data["NetworkProfile"]["NetworkInterfaces"]
         nics.append({"Id": Id, "Primary": Primary or not nics})
@@ -582,9 +620,17 @@ class PSVirtualMachine(PSObject):
         else:
             profile["linuxConfiguration"] = {"disablePasswordAuthentication": False}
         nics = [{"id": n["Id"], "properties": {"primary": n["Primary"]}} for n in self._data["NetworkProfile"]["NetworkInterfaces"]]
+        disk = self._data["StorageProfile"].get("OsDisk") or {"CreateOption": "FromImage"}
+        os_disk: Dict[str, Any] = {"createOption": disk["CreateOption"]}
+        if "Name" in disk:
+            os_disk["name"] = disk["Name"]
+        if "Caching" in disk:
+            os_disk["caching"] = disk["Caching"]
+        if "StorageAccountType" in disk:
+            os_disk["managedDisk"] = {"storageAccountType": disk["StorageAccountType"]}
         return {"location": location, "properties": {
             "hardwareProfile": {"vmSize": self._data["HardwareProfile"]["VmSize"]},
-            "storageProfile": {"imageReference": ref, "osDisk": {"createOption": "FromImage"}},
+            "storageProfile": {"imageReference": ref, "osDisk": os_disk},
             "osProfile": profile, "networkProfile": {"networkInterfaces": nics}}}
 
 

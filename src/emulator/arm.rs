@@ -476,6 +476,8 @@ fn route(ctx: &Ctx, parsed: &Parsed) -> ArmResult {
     }
     // Operation status is readable by whoever can reach the subscription: a caller with a role on
     // one resource group only must still be able to poll the operations it started there.
+    // Community galleries are public: any valid token (of the path subscription's tenant) reads
+    // them, with no role anywhere, and Resource Graph filters by what the caller may see itself.
     let needs_rbac = !matches!(
         parsed.route,
         Route::Subscriptions
@@ -483,6 +485,12 @@ fn route(ctx: &Ctx, parsed: &Parsed) -> ArmResult {
             | Route::Subscription { .. }
             | Route::CapsOperation { .. }
             | Route::ProviderOperation { .. }
+            | Route::CommunityGallery { .. }
+            | Route::CommunityImages { .. }
+            | Route::CommunityImage { .. }
+            | Route::CommunityVersions { .. }
+            | Route::CommunityVersion { .. }
+            | Route::ResourceGraph
     );
     if needs_rbac {
         let world = ctx.shared.world.lock();

@@ -114,6 +114,38 @@ pub(crate) enum Route {
         image: String,
         version: String,
     },
+    /// Consumer views of community galleries, addressed by public name (`{prefix}-{guid}`).
+    CommunityGallery {
+        sub: String,
+        location: String,
+        public: String,
+    },
+    CommunityImages {
+        sub: String,
+        location: String,
+        public: String,
+    },
+    CommunityImage {
+        sub: String,
+        location: String,
+        public: String,
+        image: String,
+    },
+    CommunityVersions {
+        sub: String,
+        location: String,
+        public: String,
+        image: String,
+    },
+    CommunityVersion {
+        sub: String,
+        location: String,
+        public: String,
+        image: String,
+        version: String,
+    },
+    /// `POST /providers/Microsoft.ResourceGraph/resources`: the only way to list community galleries.
+    ResourceGraph,
     /// A Network or Compute provider's own async-operation URL:
     /// `.../providers/{ns}/locations/{loc}/operations/{id}` (status) or `.../operationResults/{id}` (result).
     ProviderOperation {
@@ -296,6 +328,14 @@ pub(crate) fn parse(path: &str) -> Option<Parsed> {
     match segs.as_slice() {
         [s] if is(s, "subscriptions") => Some(resources(Route::Subscriptions, "subscriptions")),
         [t] if is(t, "tenants") => Some(resources(Route::Tenants, "tenants")),
+        [p, ns, r]
+            if is(p, "providers") && is(ns, "Microsoft.ResourceGraph") && is(r, "resources") =>
+        {
+            Some(Parsed {
+                route: Route::ResourceGraph,
+                resource_type: "Microsoft.ResourceGraph/resources".into(),
+            })
+        }
         [s, sub, rest @ ..] if is(s, "subscriptions") => subscription_route(sub.clone(), rest),
         _ => None,
     }
@@ -501,6 +541,9 @@ fn location_route(sub: String, location: String, rest: &[String]) -> Option<Pars
         [s, unique, tail @ ..] if is(s, "sharedGalleries") => {
             shared_route(sub, location, unique.clone(), tail)
         }
+        [c, public, tail @ ..] if is(c, "communityGalleries") => {
+            community_route(sub, location, public.clone(), tail)
+        }
         _ => None,
     }
 }
@@ -541,11 +584,54 @@ fn shared_route(sub: String, location: String, unique: String, rest: &[String]) 
     compute(route, "locations/sharedGalleries")
 }
 
+/// `communityGalleries/{public}[/images[/{i}[/versions[/{v}]]]]`; there is no list of community
+/// galleries in Compute (Resource Graph lists them).
+fn community_route(
+    sub: String,
+    location: String,
+    public: String,
+    rest: &[String],
+) -> Option<Parsed> {
+    let route = match rest {
+        [] => Route::CommunityGallery {
+            sub,
+            location,
+            public,
+        },
+        [i] if is(i, "images") => Route::CommunityImages {
+            sub,
+            location,
+            public,
+        },
+        [i, image] if is(i, "images") => Route::CommunityImage {
+            sub,
+            location,
+            public,
+            image: image.clone(),
+        },
+        [i, image, v] if is(i, "images") && is(v, "versions") => Route::CommunityVersions {
+            sub,
+            location,
+            public,
+            image: image.clone(),
+        },
+        [i, image, v, version] if is(i, "images") && is(v, "versions") => Route::CommunityVersion {
+            sub,
+            location,
+            public,
+            image: image.clone(),
+            version: version.clone(),
+        },
+        _ => return None,
+    };
+    compute(route, "locations/communityGalleries")
+}
+
 /// The subscription a route acts in, for the tenant check.
 pub(crate) fn subscription_of(route: &Route) -> Option<&str> {
     use Route::*;
     match route {
-        Subscriptions | Tenants => None,
+        Subscriptions | Tenants | ResourceGraph => None,
         RoleDefinitions { scope }
         | RoleDefinition { scope, .. }
         | RoleAssignments { scope }
@@ -568,6 +654,11 @@ pub(crate) fn subscription_of(route: &Route) -> Option<&str> {
         | SharedImage { sub, .. }
         | SharedVersions { sub, .. }
         | SharedVersion { sub, .. }
+        | CommunityGallery { sub, .. }
+        | CommunityImages { sub, .. }
+        | CommunityImage { sub, .. }
+        | CommunityVersions { sub, .. }
+        | CommunityVersion { sub, .. }
         | ProviderOperation { sub, .. }
         | Resources { sub, .. }
         | Resource { sub, .. }
@@ -659,6 +750,29 @@ mod tests {
             .route,
             Route::ProviderOperation { result: true, .. }
         ));
+    }
+
+    #[test]
+    fn community_views_and_resource_graph_parse() {
+        let p = parse("/subscriptions/s/providers/microsoft.compute/Locations/eastus/COMMUNITYGALLERIES/Pub-1/images/i/versions/latest")
+            .unwrap();
+        assert_eq!(
+            p.route,
+            Route::CommunityVersion {
+                sub: "s".into(),
+                location: "eastus".into(),
+                public: "Pub-1".into(),
+                image: "i".into(),
+                version: "latest".into()
+            }
+        );
+        assert!(parse(
+            "/subscriptions/s/providers/Microsoft.Compute/locations/eastus/communityGalleries"
+        )
+        .is_none());
+        let rg = parse("/providers/microsoft.resourcegraph/RESOURCES").unwrap();
+        assert_eq!(rg.route, Route::ResourceGraph);
+        assert_eq!(subscription_of(&rg.route), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod authorization;
+pub mod community;
 pub mod galleries;
 pub mod graph;
 pub mod images;
@@ -113,6 +114,12 @@ pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
         "sig.image_definition.show_shared" => shared::show_image(client, parse(args)?).await,
         "sig.image_version.list_shared" => shared::list_versions(client, parse(args)?).await,
         "sig.image_version.show_shared" => shared::show_version(client, parse(args)?).await,
+        "sig.show_community" => community::show_gallery(client, parse(args)?).await,
+        "sig.list_community" => community::list_galleries(client, parse(args)?).await,
+        "sig.image_definition.list_community" => community::list_images(client, parse(args)?).await,
+        "sig.image_definition.show_community" => community::show_image(client, parse(args)?).await,
+        "sig.image_version.list_community" => community::list_versions(client, parse(args)?).await,
+        "sig.image_version.show_community" => community::show_version(client, parse(args)?).await,
         "sig.image_definition.create" => images::create(client, parse(args)?).await,
         "sig.image_definition.show" => images::show(client, parse(args)?).await,
         "sig.image_definition.list" => images::list(client, parse(args)?).await,

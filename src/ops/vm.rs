@@ -351,12 +351,44 @@ pub struct CreateArgs {
     subnet: Option<String>,
     public_ip_address: Option<String>,
     nsg: Option<String>,
+    os_disk_name: Option<String>,
+    os_disk_caching: Option<String>,
+    storage_sku: Option<String>,
     #[serde(default)]
     accept_term: bool,
     tags: Option<Map<String, Value>>,
     subscription: Option<String>,
     #[serde(default)]
     no_wait: bool,
+}
+
+const DISK_SKUS: &[&str] = &[
+    "Standard_LRS",
+    "Premium_LRS",
+    "StandardSSD_LRS",
+    "UltraSSD_LRS",
+    "Premium_ZRS",
+    "StandardSSD_ZRS",
+    "PremiumV2_LRS",
+];
+
+/// `--os-disk-name`, `--os-disk-caching`, `--storage-sku` as the OS disk of the VM (or scale set).
+fn os_disk(a: &CreateArgs) -> Result<Value> {
+    let caching = super::choice(
+        "os_disk_caching",
+        a.os_disk_caching.as_deref().unwrap_or("ReadWrite"),
+        &["None", "ReadOnly", "ReadWrite"],
+    )?;
+    let sku = super::choice(
+        "storage_sku",
+        a.storage_sku.as_deref().unwrap_or("Premium_LRS"),
+        DISK_SKUS,
+    )?;
+    let mut disk = json!({"createOption": "FromImage", "caching": caching, "managedDisk": {"storageAccountType": sku}});
+    if let Some(name) = &a.os_disk_name {
+        disk["name"] = json!(ids::name("os_disk_name", name)?);
+    }
+    Ok(disk)
 }
 
 /// How the VM signs in: a password or SSH keys, validated as the CLI does.
@@ -468,6 +500,7 @@ fn validate_create(a: &CreateArgs) -> Result<(ImageRef, Option<&'static str>)> {
     ids::resource_group(&a.resource_group)?;
     ids::name("name", &a.name)?;
     let (image, alias_os) = classify(&a.image)?;
+    os_disk(a)?;
     if matches!(image, ImageRef::Shared(_) | ImageRef::Community(_)) && a.location.is_none() {
         return Err(Error::invalid_param("location", "usage error: --location is required when --image is a shared or community gallery image (the image is looked up in that region)."));
     }
@@ -515,7 +548,7 @@ pub async fn create(client: &Client, a: CreateArgs) -> Result<Outcome> {
         "tags": super::tags(a.tags.clone()),
         "properties": {
             "hardwareProfile": {"vmSize": a.size.clone().unwrap_or_else(|| "Standard_DS1_v2".into())},
-            "storageProfile": {"imageReference": image_reference(&image), "osDisk": {"createOption": "FromImage", "caching": "ReadWrite", "managedDisk": {"storageAccountType": "Premium_LRS"}}},
+            "storageProfile": {"imageReference": image_reference(&image), "osDisk": os_disk(&a)?},
             "osProfile": os_profile,
             "networkProfile": {"networkInterfaces": [{"id": nic_id, "properties": {"primary": true}}]},
         },
@@ -805,6 +838,10 @@ pub struct VmssCreateArgs {
     subnet: Option<String>,
     upgrade_policy_mode: Option<String>,
     orchestration_mode: Option<String>,
+    os_disk_caching: Option<String>,
+    storage_sku: Option<String>,
+    #[serde(default)]
+    disable_overprovision: bool,
     #[serde(default)]
     accept_term: bool,
     tags: Option<Map<String, Value>>,
@@ -833,6 +870,9 @@ impl VmssCreateArgs {
             subnet: self.subnet.clone(),
             public_ip_address: Some(String::new()),
             nsg: Some(String::new()),
+            os_disk_name: None,
+            os_disk_caching: self.os_disk_caching.clone(),
+            storage_sku: self.storage_sku.clone(),
             accept_term: self.accept_term,
             tags: self.tags.clone(),
             subscription: self.subscription.clone(),
@@ -889,9 +929,10 @@ pub async fn vmss_create(client: &Client, a: VmssCreateArgs) -> Result<Outcome> 
         "sku": {"name": a.vm_sku.clone().unwrap_or_else(|| "Standard_DS1_v2".into()), "capacity": count},
         "properties": {
             "orchestrationMode": orchestration,
+            "overprovision": !a.disable_overprovision,
             "upgradePolicy": {"mode": upgrade},
             "virtualMachineProfile": {
-                "storageProfile": {"imageReference": image_reference(&image), "osDisk": {"createOption": "FromImage", "caching": "ReadWrite", "managedDisk": {"storageAccountType": "Premium_LRS"}}},
+                "storageProfile": {"imageReference": image_reference(&image), "osDisk": os_disk(&vm)?},
                 "osProfile": os_profile,
                 "networkProfile": {"networkInterfaceConfigurations": [{"name": format!("{prefix}Nic"), "properties": {"primary": true,
                     "ipConfigurations": [{"name": format!("{prefix}IPConfig"), "properties": {"subnet": {"id": subnet_id}}}]}}]},

@@ -63,13 +63,20 @@ fn groups_json(sharing: &Sharing) -> Value {
     Value::Array(groups)
 }
 
+/// `communityGalleryInfo` as Azure returns it: the prefix is write-only (recorded `sig create` and
+/// `sig show`, and the spec's CommunityGallery_Get); `publicNames` exists from creation on.
 fn community_json(c: &Community) -> Value {
     let mut info = json!({"publisherUri": c.publisher_uri, "publisherContact": c.publisher_contact, "eula": c.eula,
-                          "publicNamePrefix": c.public_name_prefix, "communityGalleryEnabled": c.enabled});
+                          "communityGalleryEnabled": c.enabled});
     if !c.public_names.is_empty() {
         info["publicNames"] = json!(c.public_names);
     }
     info
+}
+
+/// `{prefix}-{guid}`, the name consumers use once community sharing is enabled.
+fn new_public_name(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4())
 }
 
 /// The gallery as ARM returns it; `with_groups` for `$select=Permissions` / `$expand=sharingProfile/Groups`.
@@ -165,28 +172,53 @@ fn canonical_permissions(value: Option<&Value>) -> Result<String, ArmError> {
         })
 }
 
-/// The four publisher fields a Community gallery needs.
-fn parse_community(info: Option<&Value>) -> Result<Community, ArmError> {
-    let field = |name: &str| {
+/// The four publisher fields a Community gallery needs. An update may leave out the prefix (GET
+/// never returns it, so a read-modify-write cannot send it back): the gallery keeps its public name.
+fn parse_community(
+    info: Option<&Value>,
+    existing: Option<&Community>,
+) -> Result<Community, ArmError> {
+    let text = |name: &str| {
         info.and_then(|i| i.get(name))
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_string)
-            .ok_or_else(|| {
-                ArmError::invalid_parameter(
-                    &format!("gallery.properties.sharingProfile.communityGalleryInfo.{name}"),
-                    format!("Required parameter 'communityGalleryInfo.{name}' is missing (null)."),
-                )
-            })
+    };
+    let missing = |name: &str| {
+        ArmError::invalid_parameter(
+            &format!("gallery.properties.sharingProfile.communityGalleryInfo.{name}"),
+            format!("Required parameter 'communityGalleryInfo.{name}' is missing (null)."),
+        )
+    };
+    let field = |name: &str| text(name).ok_or_else(|| missing(name));
+    let prefix = match (text("publicNamePrefix"), existing) {
+        (Some(p), _) => p,
+        (None, Some(old)) if !old.public_names.is_empty() => old.public_name_prefix.clone(),
+        (None, _) => return Err(missing("publicNamePrefix")),
     };
     Ok(Community {
         publisher_uri: field("publisherUri")?,
         publisher_contact: field("publisherContact")?,
         eula: field("eula")?,
-        public_name_prefix: field("publicNamePrefix")?,
+        public_name_prefix: prefix,
         enabled: false,
         public_names: Vec::new(),
     })
+}
+
+/// The community settings after a PUT: new publisher fields, but the enabled flag and the public
+/// name survive updates; a gallery that becomes Community gets its public name at once, as Azure
+/// answers `sig create` with `publicNames` already set.
+fn updated_community(new: Option<Community>, old: Option<&Community>) -> Option<Community> {
+    let mut community = new?;
+    match old.filter(|o| !o.public_names.is_empty()) {
+        Some(old) => {
+            community.enabled = old.enabled;
+            community.public_names = old.public_names.clone();
+        }
+        None => community.public_names = vec![new_public_name(&community.public_name_prefix)],
+    }
+    Some(community)
 }
 
 fn put(ctx: &Ctx, sub: &str, rg: &str, gallery: &str) -> ArmResult {
@@ -209,12 +241,6 @@ fn put(ctx: &Ctx, sub: &str, rg: &str, gallery: &str) -> ArmResult {
     let props = body.get("properties").cloned().unwrap_or_else(|| json!({}));
     let profile = props.get("sharingProfile");
     let permissions = canonical_permissions(profile.and_then(|p| p.get("permissions")))?;
-    let community = match permissions.as_str() {
-        "Community" => Some(parse_community(
-            profile.and_then(|p| p.get("communityGalleryInfo")),
-        )?),
-        _ => None,
-    };
     let delay = ctx.lro_delay();
     let mut world = ctx.shared.world.lock();
     let group = world
@@ -222,6 +248,15 @@ fn put(ctx: &Ctx, sub: &str, rg: &str, gallery: &str) -> ArmResult {
         .ok_or_else(|| resource_groups::not_found(rg))?;
     let rg_name = group.name.clone();
     let existing = group.galleries.get(&key(gallery)).cloned();
+    let old_community = existing.as_ref().and_then(|g| g.sharing.community.as_ref());
+    let community = match permissions.as_str() {
+        "Community" => Some(parse_community(
+            profile.and_then(|p| p.get("communityGalleryInfo")),
+            old_community,
+        )?),
+        _ => None,
+    };
+    let community = updated_community(community, old_community);
     let (status, verb) = if existing.is_some() {
         (StatusCode::OK, "Updating")
     } else {
@@ -246,15 +281,7 @@ fn put(ctx: &Ctx, sub: &str, rg: &str, gallery: &str) -> ArmResult {
         .get("description")
         .and_then(Value::as_str)
         .map(str::to_string);
-    if let (Some(new), Some(old)) = (community.as_ref(), g.sharing.community.as_ref()) {
-        g.sharing.community = Some(Community {
-            enabled: old.enabled,
-            public_names: old.public_names.clone(),
-            ..new.clone()
-        });
-    } else {
-        g.sharing.community = community;
-    }
+    g.sharing.community = community;
     g.sharing.permissions = permissions;
     g.provisioning = Provisioning {
         verb,
@@ -436,8 +463,7 @@ fn apply(update: &SharingUpdate, g: &mut Gallery) -> Result<(), ArmError> {
             Some(c) if sharing.permissions == "Community" => {
                 c.enabled = true;
                 if c.public_names.is_empty() {
-                    c.public_names =
-                        vec![format!("{}-{}", c.public_name_prefix, uuid::Uuid::new_v4())];
+                    c.public_names = vec![new_public_name(&c.public_name_prefix)];
                 }
                 Ok(())
             }

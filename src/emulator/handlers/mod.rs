@@ -1,6 +1,7 @@
 //! One handler file per resource family; `dispatch` picks the handler of a parsed route.
 
 mod authorization;
+mod community;
 mod compute;
 mod deploy;
 mod galleries;
@@ -8,6 +9,7 @@ pub(crate) mod graph;
 mod images;
 mod network;
 mod operations;
+mod resource_graph;
 mod resource_groups;
 mod shared;
 mod subscriptions;
@@ -47,5 +49,11 @@ pub(crate) fn dispatch(ctx: &Ctx, route: &Route) -> ArmResult {
         | SharedImage { .. }
         | SharedVersions { .. }
         | SharedVersion { .. } => shared::handle(ctx, route),
+        CommunityGallery { .. }
+        | CommunityImages { .. }
+        | CommunityImage { .. }
+        | CommunityVersions { .. }
+        | CommunityVersion { .. } => community::handle(ctx, route),
+        ResourceGraph => resource_graph::handle(ctx),
     }
 }

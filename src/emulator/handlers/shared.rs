@@ -132,7 +132,7 @@ pub(super) fn in_location(v: &Version, location: &str) -> bool {
 }
 
 /// A gallery lives where it was created and wherever any of its versions is replicated.
-fn gallery_in_location(g: &Gallery, location: &str) -> bool {
+pub(super) fn gallery_in_location(g: &Gallery, location: &str) -> bool {
     normalize_location(&g.location) == normalize_location(location)
         || g.images
             .values()
@@ -228,6 +228,16 @@ fn gallery_item(unique: &str, location: &str) -> Value {
 }
 
 fn image_item(unique: &str, location: &str, i: &ImageDefinition) -> Value {
+    item(
+        &i.name,
+        location,
+        format!("/SharedGalleries/{unique}/Images/{}", i.name),
+        image_properties(i),
+    )
+}
+
+/// What a consumer (shared or community) sees of an image definition's properties.
+pub(super) fn image_properties(i: &ImageDefinition) -> Value {
     let mut props = Map::new();
     for field in [
         "osType",
@@ -246,15 +256,24 @@ fn image_item(unique: &str, location: &str, i: &ImageDefinition) -> Value {
         }
     }
     props.insert("artifactTags".into(), json!({}));
-    item(
-        &i.name,
-        location,
-        format!("/SharedGalleries/{unique}/Images/{}", i.name),
-        Value::Object(props),
-    )
+    Value::Object(props)
 }
 
 fn version_item(unique: &str, location: &str, i: &ImageDefinition, v: &Version) -> Value {
+    item(
+        &v.name,
+        location,
+        format!(
+            "/SharedGalleries/{unique}/Images/{}/Versions/{}",
+            i.name, v.name
+        ),
+        version_properties(v),
+    )
+}
+
+/// What a consumer (shared or community) sees of an image version's properties: dates, the
+/// latest flag and disk sizes, never the source or the replication details.
+pub(super) fn version_properties(v: &Version) -> Value {
     let profile = v
         .properties
         .get("publishingProfile")
@@ -282,13 +301,5 @@ fn version_item(unique: &str, location: &str, i: &ImageDefinition, v: &Version) 
     }
     props["storageProfile"] = storage;
     props["artifactTags"] = json!({});
-    item(
-        &v.name,
-        location,
-        format!(
-            "/SharedGalleries/{unique}/Images/{}/Versions/{}",
-            i.name, v.name
-        ),
-        props,
-    )
+    props
 }
