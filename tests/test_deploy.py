@@ -196,12 +196,11 @@ def test_shared_id_as_image_resource_id_is_refused_before_sending(emu, fabrikam)
 @pytest.mark.parametrize("kwargs,param,message", [
     ({"image": "/SharedGalleries/u/Images/i/Versions/1.0.0"}, "location", "--location is required"),
     ({"image": "/SharedGalleries/u/Images/i", "location": "eastus"}, "image", "not a valid shared gallery image version id"),
-    ({"image": "/CommunityGalleries/p-1/Images/i/Versions/1.0.0", "location": "eastus"}, "accept_term", "accept_term=True"),
     ({"image": "Ubuntu2204", "authentication_type": "password", "admin_password": "short"}, "admin_password", "between 12 and 123"),
     ({"image": "Win2022Datacenter", "authentication_type": "ssh"}, "authentication_type", "SSH not supported for Windows"),
     ({"image": "Win2022Datacenter", "os_type": "linux", "admin_password": PASSWORD}, "os_type", "does not match"),
     ({"image": "not-an-image"}, "image", "is not a known image alias"),
-], ids=["shared-needs-location", "bad-shared-id", "community-needs-terms", "short-password", "ssh-windows",
+], ids=["shared-needs-location", "bad-shared-id", "short-password", "ssh-windows",
         "os-mismatch", "unknown-image"])
 def test_vm_create_bad_input_sends_nothing(emu, fabrikam, kwargs, param, message):
     emu.clear_requests()

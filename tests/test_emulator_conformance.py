@@ -210,11 +210,12 @@ class World:
             {"type": "Subscriptions", "ids": [self.emu.directory.subscription("contoso-dev").id, self.consumer_sub]},
             {"type": "AADTenants", "ids": [self.consumer_tenant]}]}
 
-    def image(self, name: str = IMAGE, gallery: str = GALLERY) -> None:
+    def image(self, name: str = IMAGE, gallery: str = GALLERY, extra: Optional[Dict[str, Any]] = None) -> None:
         # The shared-image examples show an eula, so the definition has one.
         body = {"location": "West US", "properties": {
             "osType": "Windows", "osState": "Generalized", "hyperVGeneration": "V1", "eula": "https://www.microsoft.com/en-us/",
-            "identifier": {"publisher": "myPublisherName", "offer": "myOfferName", "sku": f"{name}Sku"}}}
+            "identifier": {"publisher": "myPublisherName", "offer": "myOfferName", "sku": f"{name}Sku"},
+            **(extra or {})}}
         self.owner.ok("PUT", self.param(IMAGE_PATH, galleryName=gallery, galleryImageName=name), body)
 
     def version(self, name: str = VERSION, image: str = IMAGE) -> None:
@@ -236,6 +237,31 @@ class World:
         self.image(IMAGE + "2")
         self.version("1.0.0")
         self.version("1.0.1")
+
+
+    def community_gallery(self, enable: bool = True) -> None:
+        """The community examples' state: contoso-admin's Community gallery (CommunityGallery_Create's own
+        body), two images, the first with two versions replicated to West US (enough for a second page at
+        page size 1), then EnableCommunity unless ``enable`` is false."""
+        self.resource_group()
+        self.owner.ok("PUT", self.param(GALLERY_PATH, galleryName=GALLERY),
+                      load_example("CommunityGallery_Create")["parameters"]["gallery"])
+        # The community image examples show a privacy statement, which the publisher sets on the definition.
+        for name in (IMAGE, IMAGE + "2"):
+            self.image(name, extra={"privacyStatementUri": "https://test-uri.com"})
+        self.version("1.0.0")
+        self.version("1.0.1")
+        if enable:
+            self.enable_community()
+
+    def enable_community(self) -> None:
+        self.owner.ok("POST", self.param(GALLERY_PATH, galleryName=GALLERY) + "/share",
+                      {"operationType": "EnableCommunity"})
+
+    def public_name(self) -> str:
+        """The gallery's public name, as its owner reads it (``{prefix}-{guid}``)."""
+        gallery = self.owner.ok("GET", self.param(GALLERY_PATH, galleryName=GALLERY))
+        return gallery["properties"]["sharingProfile"]["communityGalleryInfo"]["publicNames"][0]
 
 
 @dataclass
@@ -261,6 +287,9 @@ class Case:
     allowed_extras: FrozenSet[str] = frozenset()
     not_requested: FrozenSet[str] = frozenset()  # example paths describing features the request did not ask for
     params: Callable[[World], Dict[str, str]] = lambda w: {}
+    # The ``type`` every returned resource (or list item) must carry, when it has one; a Get example's type must
+    # be there. The community views use the singular types of the examples.
+    singular_type: Optional[str] = None
 
 
 def no_setup(w: World) -> None:
@@ -317,6 +346,24 @@ def shared_params(w: World) -> Dict[str, str]:
 
 ROLE_PATH = "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}"
 
+COMMUNITY_PATH = LOC_PATH + "/communityGalleries/{publicGalleryName}"
+COMMUNITY_IMAGE_PATH = COMMUNITY_PATH + "/images/{galleryImageName}"
+# CommunityGalleryImageProperties.eula and privacyStatementUri: the Get example's image has them, the list
+# example's does not; the spec defines both for every community image. ``type`` (PirCommunityGalleryResource)
+# is read-only and defined for list items too.
+COMMUNITY_ITEM_EXTRAS = frozenset({"type", "eula", "privacyStatementUri"})
+
+
+def community_params(w: World) -> Dict[str, str]:
+    return {"subscriptionId": w.consumer_sub, "location": LOCATION, "publicGalleryName": w.public_name(),
+            "galleryImageName": IMAGE, "galleryImageVersionName": VERSION}
+
+
+def community_case(path: str, singular_type: str, paged: bool = False) -> Case:
+    """A consumer call as fabrikam-admin in fabrikam-prod: community galleries need no share and no role."""
+    return Case(setup=lambda w: w.community_gallery(), path=path, as_consumer=True, paged=paged,
+                params=community_params, allowed_extras=COMMUNITY_ITEM_EXTRAS, singular_type=singular_type)
+
 
 def shared_case(path: str, paged: bool = False, allowed_extras: FrozenSet[str] = frozenset()) -> Case:
     return Case(setup=lambda w: w.shared_galleries(), path=path, as_consumer=True, paged=paged, params=shared_params,
@@ -356,6 +403,26 @@ CASES: Dict[str, Case] = {
     "SharedGalleryImage_Get": shared_case(SHARED_IMAGE_PATH),
     "SharedGalleryImageVersions_List": shared_case(SHARED_IMAGE_PATH + "/versions", paged=True),
     "SharedGalleryImageVersion_Get": shared_case(SHARED_IMAGE_PATH + "/versions/{galleryImageVersionName}"),
+    "CommunityGallery_Create": Case(
+        no_setup, GALLERY_PATH, "PUT", "gallery", repeat_put=True, allowed_extras=GALLERY_EXTRAS,
+        # Real Azure does not echo the prefix: the recorded `sig create --permissions community`
+        # (test_shared_gallery_community.yaml #1, #3) answers publicNames ("{prefix}-{guid}") and
+        # communityGalleryEnabled instead; test_emulator_community_create_answers_as_recorded checks those.
+        not_requested=frozenset({"properties.sharingProfile.communityGalleryInfo.publicNamePrefix"})),
+    "Gallery_EnableCommunityGallery": Case(lambda w: w.community_gallery(enable=False), GALLERY_PATH + "/share",
+                                           "POST", "sharingUpdate"),
+    "galleryExamples/CommunityGallery_Get": Case(lambda w: w.community_gallery(), GALLERY_PATH,
+                                                 allowed_extras=GALLERY_EXTRAS),
+    "CommunityGallery_Get": community_case(COMMUNITY_PATH, "Microsoft.Compute/locations/communityGallery"),
+    "CommunityGalleryImage_List": community_case(COMMUNITY_PATH + "/images",
+                                                 "Microsoft.Compute/locations/communityGalleryImage", paged=True),
+    "CommunityGalleryImage_Get": community_case(COMMUNITY_IMAGE_PATH,
+                                                "Microsoft.Compute/locations/communityGalleryImage"),
+    "CommunityGalleryImageVersion_List": community_case(
+        COMMUNITY_IMAGE_PATH + "/versions", "Microsoft.Compute/locations/communityGalleryImageVersion", paged=True),
+    "CommunityGalleryImageVersion_Get": community_case(
+        COMMUNITY_IMAGE_PATH + "/versions/{galleryImageVersionName}",
+        "Microsoft.Compute/locations/communityGalleryImageVersion"),
     # The example's scope is a Cosmos DB account, a resource type the emulator does not model; a gallery is
     # the resource scope here.
     "RoleAssignments_CreateForResource": Case(
@@ -403,8 +470,27 @@ def check_reply(name: str, case: Case, example: Dict[str, Any], reply: Reply) ->
         diffs += [f"{k}: not in the example" for k in extra_keys(ex_res, act_res, case.allowed_extras)]
     if isinstance(expected["body"], dict) and isinstance(reply.body, dict) and "value" in expected["body"]:
         diffs += [f"{k}: not in the example" for k in reply.body if k not in expected["body"]]
+    if case.singular_type is not None:
+        diffs += type_value_diffs(case.singular_type, ex_res, reply.body)
     assert not diffs, f"{name} ({reply.status}): emulator body differs in shape:\n  " + "\n  ".join(diffs) + \
         f"\nbody: {json.dumps(reply.body, indent=1)}"
+
+
+def type_value_diffs(expected_type: str, example_resource: Any, body: Any) -> List[str]:
+    """Where a returned resource's ``type`` is not ``expected_type`` (exact spelling: singular, as the
+    examples have it), or is missing though the example's resource has one."""
+    items = body["value"] if isinstance(body, dict) and isinstance(body.get("value"), list) else [body]
+    required = isinstance(example_resource, dict) and "type" in example_resource
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        if "type" not in item:
+            if required:
+                out.append(f"[{i}].type: missing")
+        elif item["type"] != expected_type:
+            out.append(f"[{i}].type: {item['type']!r}, expected {expected_type!r}")
+    return out
 
 
 @pytest.fixture
@@ -449,3 +535,32 @@ def test_shape_diff_reports_missing_keys_wrong_types_and_empty_arrays() -> None:
     assert shape_diff({"arr": [{"id": "1", "enc": {}}]}, {"arr": [{"id": "1"}]}, skip=frozenset({"arr[].enc"})) == []
     assert extra_keys({"id": "", "properties": {"a": 1}}, {"id": "", "x": 1, "properties": {"a": 1, "b": 2}},
                       frozenset({"x"})) == ["properties.b"]
+
+
+def test_emulator_community_create_answers_as_recorded(world: World) -> None:
+    """What CommunityGallery_Create's shape check leaves out (the prefix), as real Azure answered it in the CLI
+    recording (test_shared_gallery_community.yaml #1 and #3): no publicNamePrefix, a publicNames entry
+    "{prefix}-{guid}" and communityGalleryEnabled false until EnableCommunity, then true."""
+    world.resource_group()
+    body = load_example("CommunityGallery_Create")["parameters"]["gallery"]
+    path = world.param(GALLERY_PATH, galleryName=GALLERY)
+    reply = world.owner.call("PUT", path, {"api-version": "2025-03-03"}, body)
+    assert reply.status == 201, reply.body
+    for answer in (reply.body, world.owner.ok("GET", path)):
+        info = answer["properties"]["sharingProfile"]["communityGalleryInfo"]
+        assert "publicNamePrefix" not in info, info
+        assert info["communityGalleryEnabled"] is False, info
+        [public] = info["publicNames"]
+        prefix, _, guid = public.partition("-")
+        assert prefix == "PirPublic" and len(guid) == 36, public
+    world.enable_community()
+    info = world.owner.ok("GET", path)["properties"]["sharingProfile"]["communityGalleryInfo"]
+    assert info["communityGalleryEnabled"] is True and info["publicNames"] == [public], info
+
+
+def test_type_value_diffs_reports_plural_and_missing_types() -> None:
+    t = "Microsoft.Compute/locations/communityGallery"
+    assert type_value_diffs(t, {"type": t}, {"type": t}) == []
+    assert type_value_diffs(t, {"type": t}, {"type": t + "s"}) == [f"[0].type: {t + 's'!r}, expected {t!r}"]
+    assert type_value_diffs(t, {"type": t}, {}) == ["[0].type: missing"]
+    assert type_value_diffs(t, {}, {"value": [{}, {"type": t.lower()}]}) == [f"[1].type: {t.lower()!r}, expected {t!r}"]

@@ -1,4 +1,4 @@
-"""``python -m galleryshare demo``: the docs' RBAC, direct-sharing and cross-tenant walkthroughs on the embedded emulator,
+"""``python -m galleryshare demo``: the docs' RBAC, direct-sharing, cross-tenant and community walkthroughs on the embedded emulator,
 each step printed as the Azure CLI command it mirrors, then its result."""
 
 from __future__ import annotations
@@ -177,6 +177,24 @@ def run_demo() -> int:
                   lambda: consumer.sig.list_shared(location="eastus", shared_to="tenant"))
         demo.step(f"az sig show -g {RG} -r {GALLERY} --query sharingProfile",
                   lambda: az.sig.show(resource_group=RG, gallery_name=GALLERY, query="sharingProfile"))
+
+        demo.section("Community: publish a gallery to every Azure user")
+        community = "myCommunityGallery"
+        demo.step(f"az sig create -g {RG} -r {community} --permissions community --publisher-uri https://contoso.com "
+                  "--publisher-email images@contoso.com --eula https://contoso.com/eula --public-name-prefix contoso",
+                  lambda: az.sig.create(resource_group=RG, gallery_name=community, permissions="community",
+                                        publisher_uri="https://contoso.com", publisher_email="images@contoso.com",
+                                        eula="https://contoso.com/eula", public_name_prefix="contoso",
+                                        query="sharingProfile"))
+        demo.step(f"az sig share enable-community -g {RG} -r {community}",
+                  lambda: az.sig.share.enable_community(resource_group=RG, gallery_name=community))
+        public = az.sig.show(resource_group=RG, gallery_name=community,
+                             query="sharingProfile.communityGalleryInfo.publicNames[0]")
+        demo.step("az sig list-community --location eastus --query [].name   # as fabrikam-admin",
+                  lambda: consumer.sig.list_community(location="eastus", query="[].name"))
+        demo.step(f"az sig show-community --public-gallery-name {public} --location eastus",
+                  lambda: consumer.sig.show_community(public_gallery_name=public, location="eastus",
+                                                      query="{uniqueId:uniqueId, eula:communityMetadata.eula}"))
 
         demo.section("Bad input is refused before anything is sent")
         try:

@@ -495,6 +495,49 @@ fn early_credential_checks(a: &CreateArgs, alias_os: Option<&str>) -> Result<()>
     Ok(())
 }
 
+/// A community image without `accept_term`: like the CLI's prompt, show the publisher's EULA — but refuse,
+/// since a notebook cannot answer a prompt. Only the gallery's public metadata is read; nothing is created.
+async fn refuse_without_terms(
+    client: &Client,
+    sub: &Subscription,
+    id: &str,
+    location: &str,
+) -> Error {
+    let public = id
+        .trim_start_matches('/')
+        .split('/')
+        .nth(1)
+        .unwrap_or_default();
+    let path = format!(
+        "/subscriptions/{}/providers/Microsoft.Compute/locations/{}/communityGalleries/{}",
+        seg(&sub.id),
+        seg(location),
+        seg(public)
+    );
+    let eula = match get(
+        client,
+        sub,
+        &path,
+        &client.api_version("vm.create", "gallery"),
+        &[],
+    )
+    .await
+    {
+        Ok(g) => g
+            .pointer("/properties/communityMetadata/eula")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        Err(_) => None,
+    };
+    let terms = eula
+        .map(|e| format!(" The publisher's terms (EULA): {e}."))
+        .unwrap_or_default();
+    Error::invalid_param(
+        "accept_term",
+        format!("The image '{id}' is from a community gallery, published under its publisher's terms.{terms} To deploy it you must accept them: pass accept_term=True (the CLI's --accept-term)."),
+    )
+}
+
 /// What `az vm create` validates before any request: names, the image, credentials.
 fn validate_create(a: &CreateArgs) -> Result<(ImageRef, Option<&'static str>)> {
     ids::resource_group(&a.resource_group)?;
@@ -516,12 +559,6 @@ fn validate_create(a: &CreateArgs) -> Result<(ImageRef, Option<&'static str>)> {
             return Err(Error::invalid_param("os_type", format!("The --os-type '{given}' does not match the OS type '{found}' of the image '{}'.", a.image)));
         }
     }
-    if matches!(image, ImageRef::Community(_)) && !a.accept_term {
-        return Err(Error::invalid_param(
-            "accept_term",
-            format!("This community gallery image ('{}') is published under the publisher's EULA; to use it you must accept its terms: pass accept_term=True (the CLI's --accept-term). Read the EULA with az.sig.show_community(...).", a.image),
-        ));
-    }
     Ok((image, alias_os))
 }
 
@@ -532,6 +569,9 @@ pub async fn create(client: &Client, a: CreateArgs) -> Result<Outcome> {
         Some(l) => l.clone(),
         None => resource_group_location(client, &sub, &a.resource_group).await?,
     };
+    if let (ImageRef::Community(id), false) = (&image, a.accept_term) {
+        return Err(refuse_without_terms(client, &sub, id, &location).await);
+    }
     let found_os = image_os_type(client, &sub, &image, &location).await?;
     let os = resolve_os(&a, found_os.as_deref(), alias_os)?;
     let user = a
@@ -906,6 +946,9 @@ pub async fn vmss_create(client: &Client, a: VmssCreateArgs) -> Result<Outcome> 
         Some(l) => l.clone(),
         None => resource_group_location(client, &sub, &a.resource_group).await?,
     };
+    if let (ImageRef::Community(id), false) = (&image, a.accept_term) {
+        return Err(refuse_without_terms(client, &sub, id, &location).await);
+    }
     let os = resolve_os(
         &vm,
         image_os_type(client, &sub, &image, &location)

@@ -141,15 +141,31 @@ fn not_found(location: &str, name: &str) -> ArmError {
 
 /// `communityMetadata` as consumers see it: the publisher fields and the public names, never the
 /// owner's subscription, resource group or gallery name.
+/// A gallery owner cannot set a privacy statement (`communityGalleryInfo` has no such field), so the
+/// publisher's URI stands in for it: the one place the publisher's policies are known to live.
 fn metadata(g: &Gallery) -> Value {
     let c = g.sharing.community.clone().unwrap_or_default();
     json!({"publisherUri": c.publisher_uri, "publisherContact": c.publisher_contact, "eula": c.eula,
-           "publicNames": c.public_names})
+           "publicNames": c.public_names, "privacyStatementUri": c.publisher_uri})
+}
+
+/// What every community item carries for consumers, as the spec examples show; Azure sets the text,
+/// not the owner, so the emulator states what the publisher model means.
+const DISCLAIMER: &str =
+    "Community gallery images are published by their publishers, not by Microsoft. \
+    Review the publisher's terms (EULA) before you deploy them.";
+
+/// Adds the `disclaimer` every community item carries.
+fn with_disclaimer(mut properties: Value) -> Value {
+    if let Some(p) = properties.as_object_mut() {
+        p.insert("disclaimer".into(), json!(DISCLAIMER));
+    }
+    properties
 }
 
 /// The properties of a community gallery, shared by the Compute view and Resource Graph rows.
 pub(super) fn gallery_properties(g: &Gallery) -> Value {
-    json!({"communityMetadata": metadata(g), "artifactTags": {}})
+    with_disclaimer(json!({"communityMetadata": metadata(g), "artifactTags": {}}))
 }
 
 fn item(kind: &str, name: &str, location: &str, unique_id: String, properties: Value) -> Value {
@@ -173,7 +189,7 @@ fn image_item(public: &str, location: &str, i: &ImageDefinition) -> Value {
         &i.name,
         location,
         format!("/CommunityGalleries/{public}/Images/{}", i.name),
-        image_properties(i),
+        with_disclaimer(image_properties(i)),
     )
 }
 
@@ -186,6 +202,6 @@ fn version_item(public: &str, location: &str, i: &ImageDefinition, v: &Version) 
             "/CommunityGalleries/{public}/Images/{}/Versions/{}",
             i.name, v.name
         ),
-        version_properties(v),
+        with_disclaimer(version_properties(v)),
     )
 }
