@@ -317,6 +317,15 @@ class _Share(_Group):
         """``az sig share reset``: back to Private; every consumer loses sight at once."""
         return self._s.call("sig.share.reset", locals(), query)
 
+    def sync(self, *, resource_group: str, gallery_name: str, subscription_ids: Optional[List[str]] = None,
+             tenant_ids: Optional[List[str]] = None, dry_run: bool = False, subscription: Optional[str] = None,
+             query: Optional[str] = None) -> Any:
+        """Desired-state sharing (beyond the CLI): make the gallery shared with exactly these subscriptions and
+        tenants. Reads the live groups, applies only the Add/Remove difference (nothing when in sync; a Private
+        gallery is switched to Groups), and returns the plan and what was applied. ``dry_run=True`` only plans."""
+        return self._s.call("sig.share.sync", {**locals(), "subscription_ids": subscription_ids or [],
+                                               "tenant_ids": tenant_ids or []}, query)
+
     def enable_community(self, *, resource_group: str, gallery_name: str, subscription: Optional[str] = None,
                          no_wait: bool = False, query: Optional[str] = None) -> Any:
         """``az sig share enable-community``: publishes a ``permissions="community"`` gallery to every Azure user."""

@@ -337,6 +337,14 @@ class Pwsh:
                                                   "tenant_ids": _list(RemoveTenant)})
         return self._run("sig.show", {**gallery, "select": "Permissions"})
 
+    def Sync_AzGallerySharing(self, *, ResourceGroupName: str, Name: str, Subscription: Optional[List[str]] = None,
+                              Tenant: Optional[List[str]] = None, WhatIf: bool = False) -> PSObject:
+        """Desired-state sharing (beyond Az.Compute): the gallery ends shared with exactly these subscriptions
+        and tenants; only the difference is applied. ``-WhatIf`` plans without changing anything."""
+        return _wrap(self._s.call("sig.share.sync", {"resource_group": ResourceGroupName, "gallery_name": Name,
+                                                     "subscription_ids": _list(Subscription) or [],
+                                                     "tenant_ids": _list(Tenant) or [], "dry_run": WhatIf}))
+
     def Remove_AzGallery(self, *, ResourceGroupName: str, Name: str, Force: bool = False, AsJob: bool = False) -> Any:
         """``Remove-AzGallery -ResourceGroupName -Name [-Force]``."""
         return self._run("sig.delete", {"resource_group": ResourceGroupName, "gallery_name": Name, "no_wait": AsJob})

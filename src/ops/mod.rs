@@ -12,6 +12,7 @@ pub mod network;
 pub mod resources;
 pub mod shared;
 pub mod sharing;
+pub mod sync;
 pub mod versions;
 pub mod vm;
 
@@ -107,6 +108,7 @@ pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
         "sig.share.remove" => sharing::remove(client, parse(args)?).await,
         "sig.share.reset" => sharing::reset(client, parse(args)?).await,
         "sig.share.enable_community" => sharing::enable_community(client, parse(args)?).await,
+        "sig.share.sync" => sync::sync(client, parse(args)?).await,
         "sig.share.wait" => sharing::wait(client, parse(args)?).await,
         "sig.list_shared" => shared::list_galleries(client, parse(args)?).await,
         "sig.show_shared" => shared::show_gallery(client, parse(args)?).await,
