@@ -201,6 +201,11 @@ def run_demo() -> int:
             az.sig.share.add(resource_group=RG, gallery_name=GALLERY, subscription_ids=["not-a-guid"])
         except gs.ValidationError as e:
             print(f"\n$ az sig share add -g {RG} -r {GALLERY} --subscription-ids not-a-guid\n  ValidationError: {e}")
+        demo.section("Beyond the CLI: why can't contoso-dev deploy this image in northeurope?")
+        broken = f"/SharedGalleries/{unique}/Images/{IMAGE}/Versions/latest"
+        print(f"\n$ az.sig.explain_access(image=\"{broken}\", subscription=\"contoso-dev\", location=\"northeurope\")")
+        findings = az.sig.explain_access(image=broken, subscription="contoso-dev", location="northeurope")
+        print("    " + repr(findings).replace("\n", "\n    "))
         served = len(emu.requests())
     print(f"\nDone: {demo.steps} commands, {served} HTTPS requests served by the emulator, "
           f"{time.perf_counter() - demo.started:.1f} s.")

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from ._cloud import Cloud, resolve
 from ._session import Poller, Session
+from ._tables import Findings, SharingReport
 
 __all__ = ["Az"]
 
@@ -395,6 +396,14 @@ class _ImageVersion(_Group):
         """``az sig image-version create`` (``target_regions`` as the CLI takes them: ``"westus=2=standard_zrs"``)."""
         return self._s.call("sig.image_version.create", locals(), query)
 
+    def update(self, *, resource_group: str, gallery_name: str, gallery_image_definition: str,
+               gallery_image_version: str, target_regions: Optional[List[str]] = None,
+               replica_count: Optional[int] = None, exclude_from_latest: Optional[bool] = None,
+               end_of_life_date: Optional[str] = None, subscription: Optional[str] = None, no_wait: bool = False,
+               query: Optional[str] = None) -> Any:
+        """``az sig image-version update`` (replicate to more regions, include in or exclude from latest)."""
+        return self._s.call("sig.image_version.update", locals(), query)
+
     def show(self, *, resource_group: str, gallery_name: str, gallery_image_definition: str,
              gallery_image_version: str, expand: Optional[str] = None, subscription: Optional[str] = None,
              query: Optional[str] = None) -> Any:
@@ -463,6 +472,19 @@ class _Sig(_Group):
                no_wait: bool = False) -> Any:
         """``az sig delete``."""
         return self._s.call("sig.delete", locals())
+
+    def explain_access(self, *, image: str, subscription: str, location: Optional[str] = None,
+                       principal: Optional[str] = None) -> Findings:
+        """Why can (or can't) the consumer ``subscription`` see or deploy ``image`` (a gallery/definition/version
+        id, ``/SharedGalleries/…`` or ``/CommunityGalleries/…``)? Read calls only. Each finding has a verdict
+        and, where something blocks, the CLI, PowerShell and Python line that fixes it (beyond the CLI)."""
+        return Findings(self._s.call("sig.explain_access", locals()))
+
+    def sharing_report(self, *, resource_group: Optional[str] = None, subscription: Optional[str] = None) -> SharingReport:
+        """Who can reach each gallery in scope (beyond the CLI): RBAC assignments with role and where they are
+        inherited from, direct shares to subscriptions and tenants, community publication — one row each,
+        ready for ``pandas.DataFrame(rows)``; renders as a table in Jupyter."""
+        return SharingReport(self._s.call("sig.sharing_report", locals()))
 
     def list_shared(self, *, location: str, shared_to: Optional[str] = None, subscription: Optional[str] = None,
                     query: Optional[str] = None) -> Any:

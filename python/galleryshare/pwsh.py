@@ -337,6 +337,20 @@ class Pwsh:
                                                   "tenant_ids": _list(RemoveTenant)})
         return self._run("sig.show", {**gallery, "select": "Permissions"})
 
+    def Test_AzGalleryAccess(self, *, Image: str, Subscription: str, Location: Optional[str] = None,
+                             Principal: Optional[str] = None) -> List[PSObject]:
+        """Why can (or can't) a consumer subscription see or deploy an image (beyond Az.Compute): one object
+        per check, with ``Verdict`` and the fix (``FixPowerShell``) where something blocks."""
+        findings = self._s.call("sig.explain_access", {"image": Image, "subscription": Subscription,
+                                                       "location": Location, "principal": Principal})
+        return [PSObject({k[:1].upper() + k[1:]: v for k, v in f.items()}) for f in findings]
+
+    def Get_AzGallerySharingReport(self, *, ResourceGroupName: Optional[str] = None) -> List[PSObject]:
+        """Who can reach each gallery (beyond Az.Compute): one object per RBAC assignment, direct share and
+        community publication."""
+        rows = self._s.call("sig.sharing_report", {"resource_group": ResourceGroupName})
+        return [PSObject({k[:1].upper() + k[1:]: v for k, v in r.items()}) for r in rows]
+
     def Sync_AzGallerySharing(self, *, ResourceGroupName: str, Name: str, Subscription: Optional[List[str]] = None,
                               Tenant: Optional[List[str]] = None, WhatIf: bool = False) -> PSObject:
         """Desired-state sharing (beyond Az.Compute): the gallery ends shared with exactly these subscriptions

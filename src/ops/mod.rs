@@ -5,10 +5,12 @@
 pub mod account;
 pub mod authorization;
 pub mod community;
+pub mod explain;
 pub mod galleries;
 pub mod graph;
 pub mod images;
 pub mod network;
+pub mod report;
 pub mod resources;
 pub mod shared;
 pub mod sharing;
@@ -108,6 +110,8 @@ pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
         "sig.share.remove" => sharing::remove(client, parse(args)?).await,
         "sig.share.reset" => sharing::reset(client, parse(args)?).await,
         "sig.share.enable_community" => sharing::enable_community(client, parse(args)?).await,
+        "sig.explain_access" => explain::explain(client, parse(args)?).await,
+        "sig.sharing_report" => report::report(client, parse(args)?).await,
         "sig.share.sync" => sync::sync(client, parse(args)?).await,
         "sig.share.wait" => sharing::wait(client, parse(args)?).await,
         "sig.list_shared" => shared::list_galleries(client, parse(args)?).await,
@@ -129,6 +133,7 @@ pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
         "sig.image_version.create" => versions::create(client, parse(args)?).await,
         "sig.image_version.show" => versions::show(client, parse(args)?).await,
         "sig.image_version.list" => versions::list(client, parse(args)?).await,
+        "sig.image_version.update" => versions::update(client, parse(args)?).await,
         "sig.image_version.delete" => versions::delete(client, parse(args)?).await,
         _ => Err(Error::type_error(format!("Unknown command '{op}'."))),
     }

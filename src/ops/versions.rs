@@ -243,3 +243,84 @@ pub async fn delete(client: &Client, a: ItemArgs) -> Result<Outcome> {
     let (sub, path) = item(client, &a)?;
     delete_resource(client, &sub, &path, "sig.image_version.delete", a.no_wait).await
 }
+
+#[derive(Deserialize)]
+pub struct UpdateArgs {
+    resource_group: String,
+    gallery_name: String,
+    gallery_image_definition: String,
+    gallery_image_version: String,
+    target_regions: Option<Vec<String>>,
+    replica_count: Option<u32>,
+    exclude_from_latest: Option<bool>,
+    end_of_life_date: Option<String>,
+    subscription: Option<String>,
+    #[serde(default)]
+    no_wait: bool,
+}
+
+/// `az sig image-version update`: read the version, change what was given, PUT it back.
+pub async fn update(client: &Client, a: UpdateArgs) -> Result<Outcome> {
+    ids::resource_group(&a.resource_group)?;
+    ids::gallery_name(&a.gallery_name)?;
+    ids::image_definition_name(&a.gallery_image_definition)?;
+    ids::image_version_name(&a.gallery_image_version)?;
+    let regions = a
+        .target_regions
+        .as_deref()
+        .map(target_regions)
+        .transpose()?;
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let path = version_path(
+        &sub,
+        &a.resource_group,
+        &a.gallery_name,
+        &a.gallery_image_definition,
+        &a.gallery_image_version,
+    );
+    let current = super::get(
+        client,
+        &sub,
+        &path,
+        &client.api_version("sig.image_version.update", "gallery"),
+        &[],
+    )
+    .await?;
+    let mut profile = current
+        .pointer("/properties/publishingProfile")
+        .cloned()
+        .unwrap_or(json!({}));
+    if let Some(obj) = profile.as_object_mut() {
+        obj.remove("publishedDate");
+        if let Some(r) = regions {
+            obj.insert("targetRegions".into(), json!(r));
+        }
+        if let Some(n) = a.replica_count {
+            obj.insert("replicaCount".into(), json!(n));
+        }
+        if let Some(x) = a.exclude_from_latest {
+            obj.insert("excludeFromLatest".into(), json!(x));
+        }
+        if let Some(d) = &a.end_of_life_date {
+            obj.insert("endOfLifeDate".into(), json!(d));
+        }
+    }
+    let storage = current
+        .pointer("/properties/storageProfile")
+        .cloned()
+        .unwrap_or(json!({}));
+    let body = json!({
+        "location": current.get("location").cloned().unwrap_or(Value::Null),
+        "tags": current.get("tags").cloned().unwrap_or(json!({})),
+        "properties": {"publishingProfile": profile, "storageProfile": storage},
+    });
+    super::put_resource(
+        client,
+        &sub,
+        &path,
+        "sig.image_version.update",
+        &body,
+        a.no_wait,
+    )
+    .await
+}

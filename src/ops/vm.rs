@@ -222,7 +222,11 @@ async fn image_os_type(
 }
 
 /// The tenant an image's subscription belongs to: a login's, or learnt once from ARM's challenge.
-async fn image_tenant(client: &Client, sub: &Subscription, image_sub: &str) -> Option<String> {
+pub(crate) async fn image_tenant(
+    client: &Client,
+    sub: &Subscription,
+    image_sub: &str,
+) -> Option<String> {
     if image_sub.eq_ignore_ascii_case(&sub.id) {
         return Some(sub.tenant_id.clone());
     }
@@ -389,6 +393,23 @@ fn os_disk(a: &CreateArgs) -> Result<Value> {
         disk["name"] = json!(ids::name("os_disk_name", name)?);
     }
     Ok(disk)
+}
+
+/// The VM's host name, derived from its name as the CLI does: letters, digits and hyphens only (Azure refuses
+/// others in Linux host names), at most 64 characters on Linux and 15 on Windows.
+fn computer_name(vm_name: &str, os: &str) -> String {
+    let max = if os == "Windows" { 15 } else { 64 };
+    let cleaned: String = vm_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(max)
+        .collect();
+    let cleaned = cleaned.trim_matches('-').to_string();
+    if cleaned.is_empty() {
+        "vm".into()
+    } else {
+        cleaned
+    }
 }
 
 /// How the VM signs in: a password or SSH keys, validated as the CLI does.
@@ -578,7 +599,7 @@ pub async fn create(client: &Client, a: CreateArgs) -> Result<Outcome> {
         .admin_username
         .clone()
         .unwrap_or_else(|| "azureuser".into());
-    let os_profile = os_profile(&a.name, &user, &os, &a)?;
+    let os_profile = os_profile(&computer_name(&a.name, &os), &user, &os, &a)?;
     let nic_id = match &a.nics {
         Some(nics) if !nics.is_empty() => nics[0].clone(),
         _ => create_network(client, &sub, &a, &location, &os).await?,
@@ -1054,5 +1075,14 @@ mod tests {
         assert!(matches!(r, ImageRef::Marketplace { .. }) && os == Some("Linux"));
         assert!(classify("/SharedGalleries/abc/Images/img").is_err());
         assert!(classify("nonsense").is_err());
+    }
+
+    #[test]
+    fn computer_names_are_valid_host_names() {
+        assert_eq!(computer_name("vm_sgv000004", "Linux"), "vmsgv000004");
+        assert_eq!(
+            computer_name("myVMfromImage-long-name", "Windows"),
+            "myVMfromImage-l"
+        );
     }
 }

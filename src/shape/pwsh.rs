@@ -34,7 +34,7 @@ impl Kind {
 }
 
 /// Built-in role names by definition GUID (PowerShell shows `RoleDefinitionName`).
-const BUILT_IN_ROLES: &[(&str, &str)] = &[
+pub(crate) const BUILT_IN_ROLES: &[(&str, &str)] = &[
     ("acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader"),
     ("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor"),
     ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),

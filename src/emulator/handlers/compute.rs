@@ -277,10 +277,41 @@ fn validate(target: &Target, props: &Value, sku: Option<&Value>) -> Result<Resol
     check_network(target, profile)?;
     check_required(target, profile, sku)?;
     let reference = reference.expect("check_required demands an image reference");
-    match &target.existing {
+    let resolved = match &target.existing {
         Some(old) => unchanged_image(old, &shape, reference),
         None => target.deployment().resolve(reference),
+    }?;
+    if matches!(target.kind, Kind::VirtualMachine) {
+        check_linux_host_name(profile, &resolved)?;
     }
+    Ok(resolved)
+}
+
+/// Characters Compute refuses in a Linux VM's `computerName` (a host name); `_` is the one clients trip
+/// on, as the Azure CLI's own test names show (`vm_sgv…`, which the CLI turns into a host name without it).
+const LINUX_HOST_NAME_FORBIDDEN: &str = "~!@#$%^&*()=+_[]{}\\|;:'\",<>/?";
+
+/// Compute's rule for a Linux host name: at most 64 characters, none of [`LINUX_HOST_NAME_FORBIDDEN`]
+/// nor white space; else 400 `InvalidParameter` on `computerName`.
+fn check_linux_host_name(profile: &Value, resolved: &Resolved) -> Result<(), ArmError> {
+    if resolved.os_type.eq_ignore_ascii_case("Windows") {
+        return Ok(());
+    }
+    let Some(name) = text(profile, "/osProfile/computerName") else {
+        return Ok(());
+    };
+    let bad = name.chars().count() > 64
+        || name
+            .chars()
+            .any(|c| c.is_whitespace() || LINUX_HOST_NAME_FORBIDDEN.contains(c));
+    if bad {
+        return Err(ArmError::invalid_parameter(
+            "computerName",
+            "Linux host name cannot exceed 64 characters in length or contain the following characters: \
+             ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : ' \" , < > / ?.",
+        ));
+    }
+    Ok(())
 }
 
 fn missing(target: &str) -> ArmError {
