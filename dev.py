@@ -4,6 +4,7 @@
     python3 dev.py demo    build into .venv and run the demo on the embedded emulator
     python3 dev.py test    cargo fmt/clippy/test, then build, check the stubs, run pytest (CI)
     python3 dev.py bench   benchmarks against the official Azure SDK (benches/)
+    python3 dev.py fidelity  regenerate the README's fidelity section from a test run
 """
 
 from __future__ import annotations
@@ -67,7 +68,13 @@ def bench() -> None:
     run(PY, "benches/bench_calls.py", *sys.argv[2:], env=env())
 
 
-COMMANDS = {"demo": demo, "test": test, "bench": bench}
+def fidelity() -> None:
+    venv(*TEST)
+    build()
+    run(PY, "scripts/fidelity.py", env=env())
+
+
+COMMANDS = {"demo": demo, "test": test, "bench": bench, "fidelity": fidelity}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
