@@ -349,27 +349,6 @@ impl Ctx<'_> {
         )
     }
 
-    fn groups(gallery: &Value, kind: &str) -> Vec<String> {
-        gallery
-            .pointer("/properties/sharingProfile/groups")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter(|g| {
-                g.get("type")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| t.eq_ignore_ascii_case(kind))
-            })
-            .flat_map(|g| {
-                g.get("ids")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .filter_map(|i| i.as_str().map(str::to_ascii_lowercase))
-            .collect()
-    }
-
     fn share_fix(&self) -> Fix {
         let (rg, g, s) = (&self.t.rg, &self.t.gallery, &self.consumer.id);
         Fix {
@@ -401,8 +380,8 @@ impl Ctx<'_> {
             "permissions",
             "The gallery's sharing mode is 'Groups' (direct sharing).".into(),
         ));
-        let by_sub = Self::groups(gallery, "Subscriptions").contains(&self.consumer.id);
-        let by_tenant = Self::groups(gallery, "AADTenants")
+        let by_sub = super::sync::live_ids(gallery, "Subscriptions").contains(&self.consumer.id);
+        let by_tenant = super::sync::live_ids(gallery, "AADTenants")
             .contains(&self.consumer.tenant_id.to_ascii_lowercase());
         let loc = self.location.unwrap_or("LOCATION");
         match (by_sub, by_tenant) {

@@ -21,7 +21,7 @@ pub mod vm;
 use crate::client::Client;
 use crate::credentials::Subscription;
 use crate::error::{Error, Result};
-use crate::ids::seg;
+use crate::ids::{self, seg};
 use crate::pipeline::lro::PollState;
 use crate::pipeline::pager::Pager;
 use crate::pipeline::{Auth, Request};
@@ -274,6 +274,79 @@ pub(crate) async fn delete_resource(
         sub,
         Request::new(Method::DELETE, url, arm(sub)),
         no_wait,
+        Shape::Nothing,
+    )
+    .await
+}
+
+/// A resource type under `providers/{provider}/{type_path}` and its api-version family.
+pub(crate) struct ResourceType<'a> {
+    pub provider: &'a str,
+    pub type_path: &'a str,
+    pub family: &'a str,
+}
+
+#[derive(Deserialize)]
+pub struct ItemArgs {
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub resource_group: Option<String>,
+    pub subscription: Option<String>,
+    #[serde(default)]
+    pub no_wait: bool,
+}
+
+/// `show`, `list` (in a group or the subscription) and `delete` of one resource type.
+pub(crate) async fn resource_item(
+    client: &Client,
+    rt: &ResourceType<'_>,
+    op: &str,
+    verb: &str,
+    a: &ItemArgs,
+) -> Result<Outcome> {
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let version = client.api_version(op, rt.family);
+    let (provider, type_path) = (rt.provider, rt.type_path);
+    if verb == "list" {
+        let path = match &a.resource_group {
+            Some(rg) => format!(
+                "{}/providers/{provider}/{type_path}",
+                rg_path(&sub, ids::resource_group(rg)?)
+            ),
+            None => format!(
+                "/subscriptions/{}/providers/{provider}/{type_path}",
+                seg(&sub.id)
+            ),
+        };
+        let items = list(client, &sub, &path, &version, &[]).await?;
+        return Ok(Outcome::Value(Shape::Cli.apply(Value::Array(items))));
+    }
+    let rg = a
+        .resource_group
+        .as_deref()
+        .ok_or_else(|| Error::type_error("missing required argument: 'resource_group'"))?;
+    ids::resource_group(rg)?;
+    let name = a
+        .name
+        .as_deref()
+        .ok_or_else(|| Error::type_error("missing required argument: 'name'"))?;
+    ids::name("name", name)?;
+    let path = format!(
+        "{}/providers/{provider}/{type_path}/{}",
+        rg_path(&sub, rg),
+        seg(name)
+    );
+    if verb == "show" {
+        return Ok(Outcome::Value(
+            Shape::Cli.apply(get(client, &sub, &path, &version, &[]).await?),
+        ));
+    }
+    let url = client.arm_url(&path, &version, &[])?;
+    long_running(
+        client,
+        &sub,
+        Request::new(Method::DELETE, url, arm(&sub)),
+        a.no_wait,
         Shape::Nothing,
     )
     .await

@@ -1,7 +1,7 @@
 //! `az network vnet|vnet subnet|public-ip|nsg|nsg rule|nic …` (Microsoft.Network). Create commands wrap
 //! their result as the CLI prints it (`{"newVNet": …}`, `{"publicIp": …}`, `{"NewNSG": …}`, `{"NewNIC": …}`).
 
-use super::{arm, get, long_running, resource_group_location, rg_path, Outcome, Shape};
+use super::{arm, long_running, resource_group_location, rg_path, Outcome, Shape};
 use crate::client::Client;
 use crate::credentials::Subscription;
 use crate::error::{Error, Result};
@@ -512,60 +512,14 @@ pub async fn nic_create(client: &Client, a: NicCreateArgs) -> Result<Outcome> {
     .await
 }
 
-#[derive(Deserialize)]
-pub struct ItemArgs {
-    kind: String,
-    name: Option<String>,
-    resource_group: Option<String>,
-    subscription: Option<String>,
-    #[serde(default)]
-    no_wait: bool,
-}
-
-/// `show`, `list` and `delete` of any of the network kinds.
-pub async fn item(client: &Client, verb: &str, a: ItemArgs) -> Result<Outcome> {
-    let tp = type_path(&a.kind)?;
-    let op = format!("network.{}.{verb}", a.kind);
-    let sub = client.subscription(a.subscription.as_deref())?;
-    let version = client.api_version(&op, "network");
-    if verb == "list" {
-        let path = match &a.resource_group {
-            Some(rg) => format!(
-                "{}/providers/Microsoft.Network/{tp}",
-                rg_path(&sub, ids::resource_group(rg)?)
-            ),
-            None => format!(
-                "/subscriptions/{}/providers/Microsoft.Network/{tp}",
-                seg(&sub.id)
-            ),
-        };
-        let items = super::list(client, &sub, &path, &version, &[]).await?;
-        return Ok(Outcome::Value(Shape::Cli.apply(Value::Array(items))));
-    }
-    let rg = a
-        .resource_group
-        .as_deref()
-        .ok_or_else(|| Error::type_error("missing required argument: 'resource_group'"))?;
-    ids::resource_group(rg)?;
-    let name = a
-        .name
-        .as_deref()
-        .ok_or_else(|| Error::type_error("missing required argument: 'name'"))?;
-    ids::name("name", name)?;
-    let path = resource_path(&sub, rg, tp, name);
-    if verb == "show" {
-        let v = get(client, &sub, &path, &version, &[]).await?;
-        return Ok(Outcome::Value(Shape::Cli.apply(v)));
-    }
-    let url = client.arm_url(&path, &version, &[])?;
-    long_running(
-        client,
-        &sub,
-        Request::new(Method::DELETE, url, arm(&sub)),
-        a.no_wait,
-        Shape::Nothing,
-    )
-    .await
+pub async fn item(client: &Client, verb: &str, a: super::ItemArgs) -> Result<Outcome> {
+    let kind = a.kind.clone().unwrap_or_default();
+    let rt = super::ResourceType {
+        provider: "Microsoft.Network",
+        type_path: type_path(&kind)?,
+        family: "network",
+    };
+    super::resource_item(client, &rt, &format!("network.{kind}.{verb}"), verb, &a).await
 }
 
 #[derive(Deserialize)]

@@ -27,7 +27,7 @@ pub struct SyncArgs {
 }
 
 /// The ids of one group type in a live sharing profile, lower-cased.
-fn live_ids(gallery: &Value, group: &str) -> BTreeSet<String> {
+pub(crate) fn live_ids(gallery: &Value, group: &str) -> BTreeSet<String> {
     gallery
         .pointer("/properties/sharingProfile/groups")
         .and_then(Value::as_array)

@@ -816,68 +816,19 @@ pub async fn put_vm(client: &Client, a: PutArgs) -> Result<Outcome> {
     .await
 }
 
-#[derive(Deserialize)]
-pub struct ItemArgs {
-    name: Option<String>,
-    resource_group: Option<String>,
-    subscription: Option<String>,
-    #[serde(default)]
-    no_wait: bool,
-}
-
 /// `az vm|vmss show|list|delete`.
-pub async fn item(client: &Client, kind: &str, verb: &str, a: ItemArgs) -> Result<Outcome> {
+pub async fn item(client: &Client, kind: &str, verb: &str, a: super::ItemArgs) -> Result<Outcome> {
     let type_path = if kind == "vmss" {
         "virtualMachineScaleSets"
     } else {
         "virtualMachines"
     };
-    let op = format!("{kind}.{verb}");
-    let sub = client.subscription(a.subscription.as_deref())?;
-    let version = client.api_version(&op, "compute");
-    if verb == "list" {
-        let path = match &a.resource_group {
-            Some(rg) => format!(
-                "{}/providers/Microsoft.Compute/{type_path}",
-                rg_path(&sub, ids::resource_group(rg)?)
-            ),
-            None => format!(
-                "/subscriptions/{}/providers/Microsoft.Compute/{type_path}",
-                seg(&sub.id)
-            ),
-        };
-        let items = super::list(client, &sub, &path, &version, &[]).await?;
-        return Ok(Outcome::Value(Shape::Cli.apply(Value::Array(items))));
-    }
-    let rg = a
-        .resource_group
-        .as_deref()
-        .ok_or_else(|| Error::type_error("missing required argument: 'resource_group'"))?;
-    ids::resource_group(rg)?;
-    let name = a
-        .name
-        .as_deref()
-        .ok_or_else(|| Error::type_error("missing required argument: 'name'"))?;
-    ids::name("name", name)?;
-    let path = format!(
-        "{}/providers/Microsoft.Compute/{type_path}/{}",
-        rg_path(&sub, rg),
-        seg(name)
-    );
-    if verb == "show" {
-        return Ok(Outcome::Value(
-            Shape::Cli.apply(get(client, &sub, &path, &version, &[]).await?),
-        ));
-    }
-    let url = client.arm_url(&path, &version, &[])?;
-    long_running(
-        client,
-        &sub,
-        Request::new(Method::DELETE, url, arm(&sub)),
-        a.no_wait,
-        Shape::Nothing,
-    )
-    .await
+    let rt = super::ResourceType {
+        provider: "Microsoft.Compute",
+        type_path,
+        family: "compute",
+    };
+    super::resource_item(client, &rt, &format!("{kind}.{verb}"), verb, &a).await
 }
 
 #[derive(Deserialize)]
