@@ -208,3 +208,39 @@ def test_vm_create_bad_input_sends_nothing(emu, fabrikam, kwargs, param, message
         fabrikam.vm.create(name="vm1", resource_group=TARGET_RG, **kwargs)
     assert message in str(e.value) and e.value.parameter == param
     assert emu.requests() == []
+
+
+def test_vmss_in_powershell_simple_and_config_forms(emu, contoso, fabrikam):
+    publish(emu, contoso, os_type="Linux")
+    d = emu.directory
+    contoso.sig.share.add(resource_group=RG, gallery_name=GALLERY, subscription_ids=[d.subscription("fabrikam-prod").id])
+    unique = contoso.sig.show(resource_group=RG, gallery_name=GALLERY, query="identifier.uniqueName")
+    image = f"/SharedGalleries/{unique}/Images/{IMAGE}/Versions/latest"
+    a = d.app("fabrikam-admin")
+    ps = gs.Pwsh(cloud=emu.cloud)
+    ps.Connect_AzAccount(ServicePrincipal=True, Credential=gs.PSCredential(a.client_id, a.secret), Tenant=d.tenant("fabrikam").id)
+    ps.New_AzResourceGroup(Name=TARGET_RG, Location="eastus")
+    simple = ps.New_AzVmss(ResourceGroupName=TARGET_RG, VMScaleSetName="ss1", Location="eastus", ImageName=image,
+                           Credential=gs.PSCredential("azureuser", PASSWORD), InstanceCount=3)
+    assert simple.Sku.Capacity == 3 and simple.VirtualMachineProfile.StorageProfile.ImageReference.SharedGalleryImageId == image
+
+    subnet = ps.New_AzVirtualNetworkSubnetConfig(Name="s", AddressPrefix="10.2.0.0/24")
+    vnet = ps.New_AzVirtualNetwork(ResourceGroupName=TARGET_RG, Location="eastus", Name="vmssnet", AddressPrefix="10.2.0.0/16", Subnet=subnet)
+    cfg = ps.New_AzVmssConfig(Location="eastus", SkuCapacity=2, SkuName="Standard_DS1_v2", UpgradePolicyMode="Manual")
+    ps.Set_AzVmssStorageProfile(VirtualMachineScaleSet=cfg, SharedGalleryImageId=image, OsDiskCreateOption="FromImage")
+    ps.Set_AzVmssOsProfile(VirtualMachineScaleSet=cfg, ComputerNamePrefix="ss2", AdminUsername="azureuser", AdminPassword=PASSWORD)
+    ip = ps.New_AzVmssIpConfig(Name="ipc", SubnetId=vnet.Subnets[0].Id)
+    ps.Add_AzVmssNetworkInterfaceConfiguration(VirtualMachineScaleSet=cfg, Name="nic", Primary=True, IPConfiguration=ip)
+    assert PASSWORD not in repr(cfg) and PASSWORD not in str(cfg.to_dict())
+    vmss = ps.New_AzVmss(ResourceGroupName=TARGET_RG, VMScaleSetName="ss2", VirtualMachineScaleSet=cfg)
+    assert vmss.Sku.Capacity == 2 and ps.Get_AzVmss(ResourceGroupName=TARGET_RG, VMScaleSetName="ss2").Id == vmss.Id
+
+
+def test_vmss_from_a_gallery_not_shared_fails(emu, contoso, fabrikam):
+    publish(emu, contoso, os_type="Linux")
+    unique = contoso.sig.show(resource_group=RG, gallery_name=GALLERY, query="identifier.uniqueName")
+    fabrikam.group.create(name=TARGET_RG, location="eastus")
+    with pytest.raises(gs.HttpResponseError) as e:
+        fabrikam.vmss.create(name="ss1", resource_group=TARGET_RG, image=f"/SharedGalleries/{unique}/Images/{IMAGE}/Versions/latest",
+                             location="eastus", admin_password=PASSWORD, os_type="Linux")
+    assert e.value.status_code in (403, 404)

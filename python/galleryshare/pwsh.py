@@ -565,6 +565,75 @@ class Pwsh:
             # PowerShell shows no EULA prompt for community images; the terms are the publisher's.
             "accept_term": True}, kind=None)
 
+    def New_AzVmssConfig(self, *, Location: str, SkuCapacity: int, SkuName: str,
+                         UpgradePolicyMode: str = "Manual") -> PSObject:
+        """``New-AzVmssConfig -Location -SkuCapacity -SkuName -UpgradePolicyMode`` (a local object)."""
+        return PSVmssConfig({"Location": Location, "Sku": {"Name": SkuName, "Capacity": SkuCapacity},
+                         "UpgradePolicy": {"Mode": UpgradePolicyMode}, "StorageProfile": None, "OsProfile": None,
+                         "NetworkInterfaceConfigurations": []})
+
+    def Set_AzVmssStorageProfile(self, *, VirtualMachineScaleSet: PSObject, ImageReferenceId: Optional[str] = None,
+                                 SharedGalleryImageId: Optional[str] = None, CommunityGalleryImageId: Optional[str] = None,
+                                 OsDiskCreateOption: str = "FromImage", ManagedDisk: Optional[str] = None) -> PSObject:
+        """``Set-AzVmssStorageProfile -ImageReferenceId … -OsDiskCreateOption FromImage``."""
+        given = {"id": ImageReferenceId, "sharedGalleryImageId": SharedGalleryImageId,
+                 "communityGalleryImageId": CommunityGalleryImageId}
+        ref = {k: v for k, v in given.items() if v is not None}
+        if len(ref) != 1:
+            raise ValidationError("Use exactly one of -ImageReferenceId, -SharedGalleryImageId or -CommunityGalleryImageId.",
+                                  parameter="ImageReferenceId")
+        disk: Dict[str, Any] = {"createOption": OsDiskCreateOption}
+        if ManagedDisk:
+            disk["managedDisk"] = {"storageAccountType": ManagedDisk}
+        VirtualMachineScaleSet.StorageProfile = {"imageReference": ref, "osDisk": disk}
+        return VirtualMachineScaleSet
+
+    def Set_AzVmssOsProfile(self, *, VirtualMachineScaleSet: PSObject, ComputerNamePrefix: str, AdminUsername: str,
+                            AdminPassword: str) -> PSObject:
+        """``Set-AzVmssOsProfile -ComputerNamePrefix -AdminUsername -AdminPassword`` (the password never shows)."""
+        VirtualMachineScaleSet.OsProfile = {"ComputerNamePrefix": ComputerNamePrefix, "AdminUsername": AdminUsername}
+        object.__setattr__(VirtualMachineScaleSet, "_secret", AdminPassword)
+        return VirtualMachineScaleSet
+
+    def New_AzVmssIpConfig(self, *, Name: str, SubnetId: str) -> PSObject:
+        """``New-AzVmssIpConfig -Name -SubnetId`` (a local object)."""
+        return PSObject({"Name": Name, "SubnetId": SubnetId})
+
+    def Add_AzVmssNetworkInterfaceConfiguration(self, *, VirtualMachineScaleSet: PSObject, Name: str,
+                                                IPConfiguration: Union[PSObject, List[PSObject]],
+                                                Primary: bool = False) -> PSObject:
+        """``Add-AzVmssNetworkInterfaceConfiguration -Name -Primary -IPConfiguration $ipConfig``."""
+        ips = [{"name": ip.Name, "properties": {"subnet": {"id": ip.SubnetId}}} for ip in _objects(IPConfiguration)]
+        VirtualMachineScaleSet._data["NetworkInterfaceConfigurations"].append(
+            {"name": Name, "properties": {"primary": Primary, "ipConfigurations": ips}})
+        return VirtualMachineScaleSet
+
+    def New_AzVmss(self, *, ResourceGroupName: str, VMScaleSetName: str,
+                   VirtualMachineScaleSet: Optional[PSObject] = None, Location: Optional[str] = None,
+                   ImageName: Optional[str] = None, Credential: Optional[PSCredential] = None,
+                   InstanceCount: Optional[int] = None, VmSize: Optional[str] = None,
+                   VirtualNetworkName: Optional[str] = None, SubnetName: Optional[str] = None,
+                   UpgradePolicyMode: Optional[str] = None, AsJob: bool = False) -> Any:
+        """``New-AzVmss -ResourceGroupName -VMScaleSetName -VirtualMachineScaleSet $config``, or the simple set
+        ``New-AzVmss … -ImageName <alias, URN, /SharedGalleries/… or id> -Credential -InstanceCount``."""
+        if VirtualMachineScaleSet is not None:
+            return self._run("vmss.put", {"name": VMScaleSetName, "resource_group": ResourceGroupName,
+                                          "body": _vmss_body(VirtualMachineScaleSet), "no_wait": AsJob})
+        _need(ImageName=ImageName, Credential=Credential)
+        result = self._s.call("vmss.create", {
+            "name": VMScaleSetName, "resource_group": ResourceGroupName, "image": ImageName, "location": Location,
+            "instance_count": InstanceCount, "vm_sku": VmSize, "admin_username": Credential.UserName,
+            "admin_password": Credential._password, "authentication_type": "password", "vnet_name": VirtualNetworkName,
+            "subnet": SubnetName, "upgrade_policy_mode": UpgradePolicyMode, "accept_term": True, "no_wait": AsJob})
+        return self._run_shape(result["vmss"], "Resource") if isinstance(result, dict) else result
+
+    def Get_AzVmss(self, *, ResourceGroupName: Optional[str] = None, VMScaleSetName: Optional[str] = None) -> Any:
+        """``Get-AzVmss [-ResourceGroupName [-VMScaleSetName]]``."""
+        if VMScaleSetName is not None:
+            _need(ResourceGroupName=ResourceGroupName)
+            return self._run("vmss.show", {"name": VMScaleSetName, "resource_group": ResourceGroupName})
+        return self._run("vmss.list", {"resource_group": ResourceGroupName})
+
     def Get_AzVM(self, *, ResourceGroupName: Optional[str] = None, Name: Optional[str] = None) -> Any:
         """``Get-AzVM [-ResourceGroupName [-Name]]``."""
         if Name is not None:
@@ -578,6 +647,29 @@ class Pwsh:
 
     def __repr__(self) -> str:
         return f"<galleryshare.Pwsh cloud={self._s.cloud.name!r}>"
+
+
+class PSVmssConfig(PSObject):
+    """What ``New_AzVmssConfig`` returns; the admin password is held aside so no repr or to_dict() shows it."""
+
+    def __init__(self, data: Dict[str, Any]):
+        super().__init__(data)
+        object.__setattr__(self, "_secret", None)
+
+
+def _vmss_body(cfg: "PSVmssConfig") -> Dict[str, Any]:
+    """The ARM body of a scale set from its New_AzVmssConfig object."""
+    if cfg.StorageProfile is None or cfg.OsProfile is None or not cfg.NetworkInterfaceConfigurations:
+        raise ValidationError("The scale set configuration needs Set_AzVmssStorageProfile, Set_AzVmssOsProfile and "
+                              "Add_AzVmssNetworkInterfaceConfiguration before New_AzVmss.", parameter="VirtualMachineScaleSet")
+    data = cfg.to_dict()
+    os_profile = {"computerNamePrefix": data["OsProfile"]["ComputerNamePrefix"],
+                  "adminUsername": data["OsProfile"]["AdminUsername"], "adminPassword": cfg._secret}
+    return {"location": data["Location"], "sku": {"name": data["Sku"]["Name"], "capacity": data["Sku"]["Capacity"]},
+            "properties": {"upgradePolicy": {"mode": data["UpgradePolicy"]["Mode"]},
+                           "virtualMachineProfile": {"storageProfile": data["StorageProfile"], "osProfile": os_profile,
+                                                     "networkProfile": {"networkInterfaceConfigurations":
+                                                                        data["NetworkInterfaceConfigurations"]}}}}
 
 
 class PSVirtualMachine(PSObject):

@@ -98,6 +98,7 @@ pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
         "vm.list" => vm::item(client, "vm", "list", parse(args)?).await,
         "vm.delete" => vm::item(client, "vm", "delete", parse(args)?).await,
         "vmss.create" => vm::vmss_create(client, parse(args)?).await,
+        "vmss.put" => vm::put_vmss(client, parse(args)?).await,
         "vmss.show" => vm::item(client, "vmss", "show", parse(args)?).await,
         "vmss.list" => vm::item(client, "vmss", "list", parse(args)?).await,
         "vmss.delete" => vm::item(client, "vmss", "delete", parse(args)?).await,

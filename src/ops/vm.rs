@@ -783,6 +783,28 @@ pub struct PutArgs {
     no_wait: bool,
 }
 
+/// `New-AzVmss -VirtualMachineScaleSet $config`: the body is built by the caller.
+pub async fn put_vmss(client: &Client, a: PutArgs) -> Result<Outcome> {
+    ids::resource_group(&a.resource_group)?;
+    ids::name("name", &a.name)?;
+    let sub = client.subscription(a.subscription.as_deref())?;
+    let path = format!(
+        "{}/providers/Microsoft.Compute/virtualMachineScaleSets/{}",
+        rg_path(&sub, &a.resource_group),
+        seg(&a.name)
+    );
+    put_compute(
+        client,
+        &sub,
+        &path,
+        "vmss.create",
+        &a.body,
+        a.no_wait,
+        Shape::Cli,
+    )
+    .await
+}
+
 /// `New-AzVM -ResourceGroupName -Location -VM $config`: the body is built by the caller.
 pub async fn put_vm(client: &Client, a: PutArgs) -> Result<Outcome> {
     ids::resource_group(&a.resource_group)?;
