@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import ssl
 import urllib.error
 import urllib.parse
@@ -37,6 +38,13 @@ VERSION = "1.0.0"
 LOCATION = "westus"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 DEFAULT_PAGE_SIZE = 10  # the emulator's default (src/emulator/mod.rs)
+# The ComputeRP examples (VM / scale set from a gallery image): their placeholders, made real. The network
+# names are those the examples' answers show; the VM name is the example's own.
+NETWORK_API = "2024-05-01"
+VNET, SUBNET, NIC = "nsgExistingVnet", "nsgExistingSubnet", "nsgExistingNic"
+VMSS = "myVmss"  # the example's "{vmss-name}"
+ADMIN = "azureuser"  # "{your-username}"
+PASSWORD = "Conformance-Passw0rd!"  # "{your-password}": meets Azure's password rules (12+ chars, upper, lower, digit, special)
 
 RG_PATH = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute"
 GALLERY_PATH = RG_PATH + "/galleries/{galleryName}"
@@ -62,6 +70,9 @@ GALLERY_EXTRAS = RESOURCE_EXTRAS | {
 }
 # SharedGalleryImageProperties.eula: the list example's images have none, the Get example's has one (as here).
 SHARED_IMAGE_EXTRAS = frozenset({"eula"})
+# VirtualMachineProperties.timeCreated and VirtualMachineScaleSetProperties.timeCreated (read-only, "Minimum
+# api-version: 2021-11-01"): the 2025-04-01 spec defines them; the examples' answers predate them.
+COMPUTE_EXTRAS = RESOURCE_EXTRAS | {"timeCreated"}
 ROLE_ASSIGNMENT_EXTRAS = frozenset({
     # RoleAssignmentProperties (Authorization 2022-04-01) fields that ARM returns, null when unset.
     "condition", "conditionVersion", "createdOn", "updatedOn", "createdBy", "updatedBy",
@@ -218,11 +229,11 @@ class World:
             **(extra or {})}}
         self.owner.ok("PUT", self.param(IMAGE_PATH, galleryName=gallery, galleryImageName=name), body)
 
-    def version(self, name: str = VERSION, image: str = IMAGE) -> None:
+    def version(self, name: str = VERSION, image: str = IMAGE, source: str = "windows-base") -> None:
         # The shared-version examples show an endOfLifeDate, so the version has one.
         body = {"location": "West US", "properties": {
             "publishingProfile": {"targetRegions": [{"name": "West US"}], "endOfLifeDate": "2030-03-20T09:12:28Z"},
-            "storageProfile": {"source": {"id": self.managed_image("windows-base")}}}}
+            "storageProfile": {"source": {"id": self.managed_image(source)}}}}
         path = self.param(IMAGE_PATH, galleryName=GALLERY, galleryImageName=image) + f"/versions/{name}"
         self.owner.ok("PUT", path, body)
 
@@ -263,6 +274,32 @@ class World:
         gallery = self.owner.ok("GET", self.param(GALLERY_PATH, galleryName=GALLERY))
         return gallery["properties"]["sharingProfile"]["communityGalleryInfo"]["publicNames"][0]
 
+    # -- the ComputeRP examples (VM / scale set from a gallery image) --
+
+    def consumer(self) -> Arm:
+        """fabrikam-admin (Owner of fabrikam-prod), who deploys from a shared or community gallery."""
+        return Arm(self.emu, "fabrikam-admin", "fabrikam")
+
+    def linux_image(self) -> None:
+        """The examples' image: a Linux definition (their answers show osType Linux and a
+        linuxConfiguration) with version 1.0.0 replicated to West US, from the seeded Linux managed image."""
+        self.image(extra={"osType": "Linux"})
+        self.version(VERSION, source="ubuntu-base")
+
+    def gallery_image_id(self) -> str:
+        return self.param(IMAGE_PATH, galleryName=GALLERY, galleryImageName=IMAGE)
+
+    def network(self, arm: Arm, sub: str) -> None:
+        """The examples' existing network in ``sub``/myResourceGroup (West US, like the VM): VNet
+        nsgExistingVnet with subnet nsgExistingSubnet and NIC nsgExistingNic on it (the answers' names)."""
+        arm.ok("PUT", f"/subscriptions/{sub}/resourcegroups/{RG}", {"location": LOCATION}, RESOURCES_API)
+        arm.ok("PUT", vm_network_id(sub, "virtualNetworks", VNET), {"location": LOCATION, "properties": {
+            "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+            "subnets": [{"name": SUBNET, "properties": {"addressPrefix": "10.0.0.0/24"}}]}}, NETWORK_API)
+        arm.ok("PUT", vm_network_id(sub, "networkInterfaces", NIC), {"location": LOCATION, "properties": {
+            "ipConfigurations": [{"name": "ipconfig1", "properties": {
+                "subnet": {"id": subnet_id(sub)}}}]}}, NETWORK_API)
+
 
 @dataclass
 class Request:
@@ -290,6 +327,8 @@ class Case:
     # The ``type`` every returned resource (or list item) must carry, when it has one; a Get example's type must
     # be there. The community views use the singular types of the examples.
     singular_type: Optional[str] = None
+    # Dotted paths that must be absent from the reply: write-only fields (a VM's adminPassword).
+    write_only: FrozenSet[str] = frozenset()
 
 
 def no_setup(w: World) -> None:
@@ -342,6 +381,81 @@ def role_assignment_body(w: World, body: Dict[str, Any]) -> Dict[str, Any]:
 def shared_params(w: World) -> Dict[str, str]:
     return {"subscriptionId": w.consumer_sub, "location": LOCATION, "galleryUniqueName": w.unique_name(),
             "galleryImageName": IMAGE, "galleryImageVersionName": VERSION}
+
+
+def vm_network_id(sub: str, kind: str, name: str) -> str:
+    return f"/subscriptions/{sub}/resourceGroups/{RG}/providers/Microsoft.Network/{kind}/{name}"
+
+
+def subnet_id(sub: str) -> str:
+    return vm_network_id(sub, "virtualNetworks", VNET) + f"/subnets/{SUBNET}"
+
+
+VM_PATH = RG_PATH + "/virtualMachines/{vmName}"
+VMSS_PATH = RG_PATH + "/virtualMachineScaleSets/{vmScaleSetName}"
+
+
+def deployment_body(w: World, body: Dict[str, Any], sub: str, reference: Dict[str, str]) -> Dict[str, Any]:
+    """The example's VM / scale set body with its placeholders made real: the subscription deploying (``sub``),
+    the existing network there, a user name and a valid password; the image reference points at the state's
+    image (the examples' gallery ids name nothing here)."""
+    text = json.dumps(body)
+    for placeholder, value in {"{subscription-id}": sub, "{existing-nic-name}": NIC,
+                               "{existing-virtual-network-name}": VNET, "{existing-subnet-name}": SUBNET,
+                               "{vmss-name}": VMSS, "{your-username}": ADMIN, "{your-password}": PASSWORD}.items():
+        text = text.replace(placeholder, value)
+    body = json.loads(text)
+    props = body["properties"]
+    storage = (props["virtualMachineProfile"] if "virtualMachineProfile" in props else props)["storageProfile"]
+    assert set(storage["imageReference"]) == set(reference), (storage["imageReference"], reference)
+    storage["imageReference"] = reference
+    left = re.findall(r"\{[a-z-]+\}", json.dumps(body))
+    assert not left, f"placeholders {left} left in {body}"
+    return body
+
+
+def setup_network(w: World, consumer: bool) -> None:
+    if consumer:
+        w.network(w.consumer(), w.consumer_sub)
+    else:
+        w.network(w.owner, w.sub)
+
+
+def vm_from_shared_image(w: World) -> None:
+    """contoso-prod's gallery shared (direct share) with fabrikam-prod, where fabrikam-admin deploys."""
+    w.resource_group()
+    w.gallery(permissions="Groups")
+    w.share()
+    w.linux_image()
+    setup_network(w, consumer=True)
+
+
+def vm_from_community_image(w: World) -> None:
+    """contoso-prod's Community gallery with EnableCommunity; fabrikam-admin deploys in fabrikam-prod."""
+    w.resource_group()
+    w.owner.ok("PUT", w.param(GALLERY_PATH, galleryName=GALLERY),
+               load_example("CommunityGallery_Create")["parameters"]["gallery"])
+    w.linux_image()
+    w.enable_community()
+    setup_network(w, consumer=True)
+
+
+def vm_from_gallery_image(w: World) -> None:
+    """A private gallery in contoso-prod; contoso-admin (Owner, so it can read the image) deploys there too."""
+    w.resource_group()
+    w.gallery()
+    w.linux_image()
+    setup_network(w, consumer=False)
+
+
+def vm_case(setup: Callable[[World], None], reference: Callable[[World], Dict[str, str]],
+            as_consumer: bool) -> Case:
+    def adapt(w: World, body: Any) -> Any:
+        return deployment_body(w, body, w.consumer_sub if as_consumer else w.sub, reference(w))
+    return Case(
+        setup, VM_PATH, "PUT", "parameters", adapt_body=adapt, as_consumer=as_consumer, repeat_put=True,
+        allowed_extras=COMPUTE_EXTRAS, write_only=frozenset({"properties.osProfile.adminPassword"}),
+        params=(lambda w: {"subscriptionId": w.consumer_sub}) if as_consumer else (lambda w: {}))
 
 
 ROLE_PATH = "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}"
@@ -423,6 +537,19 @@ CASES: Dict[str, Case] = {
     "CommunityGalleryImageVersion_Get": community_case(
         COMMUNITY_IMAGE_PATH + "/versions/{galleryImageVersionName}",
         "Microsoft.Compute/locations/communityGalleryImageVersion"),
+    "VirtualMachine_Create_FromASharedGalleryImage": vm_case(
+        vm_from_shared_image, as_consumer=True, reference=lambda w: {
+            "sharedGalleryImageId": f"/SharedGalleries/{w.unique_name()}/Images/{IMAGE}/Versions/{VERSION}"}),
+    "VirtualMachine_Create_FromACommunityGalleryImage": vm_case(
+        vm_from_community_image, as_consumer=True, reference=lambda w: {
+            "communityGalleryImageId": f"/CommunityGalleries/{w.public_name()}/Images/{IMAGE}/Versions/{VERSION}"}),
+    "VirtualMachine_Create_FromAGeneralizedSharedImage": vm_case(
+        vm_from_gallery_image, as_consumer=False, reference=lambda w: {"id": w.gallery_image_id()}),
+    "VirtualMachineScaleSet_Create_FromAGeneralizedSharedImage": Case(
+        vm_from_gallery_image, VMSS_PATH, "PUT", "parameters", repeat_put=True, allowed_extras=COMPUTE_EXTRAS,
+        adapt_body=lambda w, b: deployment_body(w, b, w.sub, {"id": w.gallery_image_id()}),
+        params=lambda w: {"vmScaleSetName": VMSS},
+        write_only=frozenset({"properties.virtualMachineProfile.osProfile.adminPassword"})),
     # The example's scope is a Cosmos DB account, a resource type the emulator does not model; a gallery is
     # the resource scope here.
     "RoleAssignments_CreateForResource": Case(
@@ -472,8 +599,17 @@ def check_reply(name: str, case: Case, example: Dict[str, Any], reply: Reply) ->
         diffs += [f"{k}: not in the example" for k in reply.body if k not in expected["body"]]
     if case.singular_type is not None:
         diffs += type_value_diffs(case.singular_type, ex_res, reply.body)
+    diffs += [f"{p}: write-only, yet returned" for p in case.write_only if has_path(reply.body, p)]
     assert not diffs, f"{name} ({reply.status}): emulator body differs in shape:\n  " + "\n  ".join(diffs) + \
         f"\nbody: {json.dumps(reply.body, indent=1)}"
+
+
+def has_path(body: Any, dotted: str) -> bool:
+    for part in dotted.split("."):
+        if not isinstance(body, dict) or part not in body:
+            return False
+        body = body[part]
+    return True
 
 
 def type_value_diffs(expected_type: str, example_resource: Any, body: Any) -> List[str]:
@@ -564,3 +700,11 @@ def test_type_value_diffs_reports_plural_and_missing_types() -> None:
     assert type_value_diffs(t, {"type": t}, {"type": t + "s"}) == [f"[0].type: {t + 's'!r}, expected {t!r}"]
     assert type_value_diffs(t, {"type": t}, {}) == ["[0].type: missing"]
     assert type_value_diffs(t, {}, {"value": [{}, {"type": t.lower()}]}) == [f"[1].type: {t.lower()!r}, expected {t!r}"]
+
+
+def test_has_path_finds_write_only_fields() -> None:
+    # The write-only check itself, so a returned password cannot slip through a broken lookup.
+    body = {"properties": {"osProfile": {"adminUsername": "u", "adminPassword": "p"}}}
+    assert has_path(body, "properties.osProfile.adminPassword")
+    assert not has_path(body, "properties.virtualMachineProfile.osProfile.adminPassword")
+    assert not has_path({"properties": {"osProfile": None}}, "properties.osProfile.adminPassword")

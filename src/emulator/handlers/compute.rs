@@ -493,6 +493,38 @@ fn strip_secrets(os_profile: &mut Value) {
 }
 
 /// Stored properties: secrets removed, read-only fields set by the emulator, Azure's defaults.
+/// What Azure fills in on a scale set's network interface configurations when the request leaves it out.
+fn nic_configuration_defaults(profile: &mut Value) {
+    let Some(nics) = profile
+        .pointer_mut("/networkProfile/networkInterfaceConfigurations")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for nic in nics.iter_mut().filter_map(|n| n.get_mut("properties")) {
+        for (field, default) in [
+            ("dnsSettings", json!({"dnsServers": []})),
+            ("enableAcceleratedNetworking", json!(false)),
+        ] {
+            if nic.get(field).is_none() {
+                nic[field] = default;
+            }
+        }
+        let ip_configs = nic
+            .get_mut("ipConfigurations")
+            .and_then(Value::as_array_mut);
+        for ip in ip_configs
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i.get_mut("properties"))
+        {
+            if ip.get("privateIPAddressVersion").is_none() {
+                ip["privateIPAddressVersion"] = json!("IPv4");
+            }
+        }
+    }
+}
+
 fn finish_properties(target: &Target, name: &str, props: &mut Value, resolved: &Resolved) {
     let shape = shape(target.kind);
     if let Some(p) = props.as_object_mut() {
@@ -531,6 +563,9 @@ fn finish_properties(target: &Target, name: &str, props: &mut Value, resolved: &
     let Some(profile) = props.pointer_mut(shape.profile) else {
         return;
     };
+    if target.kind == Kind::ScaleSet {
+        nic_configuration_defaults(profile);
+    }
     let has_password = text(profile, "/osProfile/adminPassword").is_some();
     if let Some(os) = profile.get_mut("osProfile") {
         let old_os = old.and_then(|o| o.pointer(&format!("{}/osProfile", shape.profile)));
