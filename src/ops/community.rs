@@ -4,8 +4,8 @@
 
 use super::{arm, list_shaped, show_shaped, Outcome, Shape};
 use crate::client::Client;
-use crate::error::{Error, Result};
-use crate::ids::{self, seg};
+use crate::error::Result;
+use crate::ids;
 use crate::pipeline::Request;
 use reqwest::Method;
 use serde::Deserialize;
@@ -20,45 +20,16 @@ pub struct CommunityArgs {
     subscription: Option<String>,
 }
 
-fn required<'a>(param: &str, v: &'a Option<String>) -> Result<&'a str> {
-    v.as_deref()
-        .ok_or_else(|| Error::type_error(format!("missing required argument: '{param}'")))
-}
-
 /// The path down to the level the arguments reach; validates every name first.
 fn community_path(a: &CommunityArgs, sub: &str, depth: usize) -> Result<String> {
-    ids::location(&a.location)?;
-    let mut path = format!(
-        "/subscriptions/{}/providers/Microsoft.Compute/locations/{}/communityGalleries",
-        seg(sub),
-        seg(a.location.trim())
-    );
-    path.push_str(&format!(
-        "/{}",
-        seg(&ids::name(
-            "public_gallery_name",
-            required("public_gallery_name", &a.public_gallery_name)?
-        )?)
-    ));
-    if depth >= 2 {
-        path.push_str(&format!(
-            "/images/{}",
-            seg(ids::image_definition_name(required(
-                "gallery_image_definition",
-                &a.gallery_image_definition
-            )?)?)
-        ));
-    }
-    if depth >= 3 {
-        path.push_str(&format!(
-            "/versions/{}",
-            seg(&ids::name(
-                "gallery_image_version",
-                required("gallery_image_version", &a.gallery_image_version)?
-            )?)
-        ));
-    }
-    Ok(path)
+    let view = super::ConsumerView {
+        collection: "communityGalleries",
+        gallery_param: "public_gallery_name",
+        gallery: &a.public_gallery_name,
+        image: &a.gallery_image_definition,
+        version: &a.gallery_image_version,
+    };
+    super::consumer_view_path(sub, &a.location, &view, depth)
 }
 
 async fn show_at(client: &Client, a: CommunityArgs, depth: usize, op: &str) -> Result<Outcome> {

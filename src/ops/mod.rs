@@ -280,6 +280,66 @@ pub(crate) async fn delete_resource(
     .await
 }
 
+/// A consumer view of galleries: `sharedGalleries` (by unique name) or `communityGalleries` (by public name).
+pub(crate) struct ConsumerView<'a> {
+    pub collection: &'a str,
+    pub gallery_param: &'a str,
+    pub gallery: &'a Option<String>,
+    pub image: &'a Option<String>,
+    pub version: &'a Option<String>,
+}
+
+pub(crate) fn required<'a>(param: &str, v: &'a Option<String>) -> Result<&'a str> {
+    v.as_deref()
+        .ok_or_else(|| Error::type_error(format!("missing required argument: '{param}'")))
+}
+
+/// `/subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/{collection}` down to `depth` (1 a
+/// gallery, 2 an image, 3 a version). Every name is validated first, so an empty `sub` (no login yet)
+/// still reports bad input; the location is validated but sent as given.
+pub(crate) fn consumer_view_path(
+    sub: &str,
+    location: &str,
+    v: &ConsumerView<'_>,
+    depth: usize,
+) -> Result<String> {
+    ids::location(location)?;
+    let mut path = format!(
+        "/subscriptions/{}/providers/Microsoft.Compute/locations/{}/{}",
+        seg(sub),
+        seg(location.trim()),
+        v.collection
+    );
+    if depth >= 1 {
+        path.push_str(&format!(
+            "/{}",
+            seg(&ids::name(
+                v.gallery_param,
+                required(v.gallery_param, v.gallery)?
+            )?)
+        ));
+    }
+    if depth >= 2 {
+        path.push_str(&format!(
+            "/images/{}",
+            seg(ids::image_definition_name(required(
+                "gallery_image_definition",
+                v.image
+            )?)?)
+        ));
+    }
+    if depth >= 3 {
+        path.push_str(&format!(
+            "/versions/{}",
+            seg(&ids::name(
+                "gallery_image_version",
+                required("gallery_image_version", v.version)?
+            )?)
+        ));
+    }
+    Ok(path)
+}
+
 /// A resource type under `providers/{provider}/{type_path}` and its api-version family.
 pub(crate) struct ResourceType<'a> {
     pub provider: &'a str,

@@ -5,7 +5,6 @@ use super::show_shaped;
 use super::{Outcome, Shape};
 use crate::client::Client;
 use crate::error::Result;
-use crate::ids::{self, seg};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -27,51 +26,17 @@ fn shared_to_query(shared_to: &Option<String>) -> Result<Vec<(&'static str, &'st
     }
 }
 
-fn required<'a>(param: &str, v: &'a Option<String>) -> Result<&'a str> {
-    v.as_deref().ok_or_else(|| {
-        crate::error::Error::type_error(format!("missing required argument: '{param}'"))
-    })
-}
-
 /// Builds the path down to the level the arguments reach.
 /// Validates every name first, so an empty `sub` (no login yet) still reports bad input.
 fn shared_path(a: &SharedArgs, sub: &str, depth: usize) -> Result<String> {
-    // Validated, but sent as given: the location is a path segment ARM compares case-insensitively.
-    ids::location(&a.location)?;
-    let location = a.location.trim();
-    let mut path = format!(
-        "/subscriptions/{}/providers/Microsoft.Compute/locations/{}/sharedGalleries",
-        seg(sub),
-        seg(location)
-    );
-    if depth >= 1 {
-        path.push_str(&format!(
-            "/{}",
-            seg(&ids::name(
-                "gallery_unique_name",
-                required("gallery_unique_name", &a.gallery_unique_name)?
-            )?)
-        ));
-    }
-    if depth >= 2 {
-        path.push_str(&format!(
-            "/images/{}",
-            seg(ids::image_definition_name(required(
-                "gallery_image_definition",
-                &a.gallery_image_definition
-            )?)?)
-        ));
-    }
-    if depth >= 3 {
-        path.push_str(&format!(
-            "/versions/{}",
-            seg(&ids::name(
-                "gallery_image_version",
-                required("gallery_image_version", &a.gallery_image_version)?
-            )?)
-        ));
-    }
-    Ok(path)
+    let view = super::ConsumerView {
+        collection: "sharedGalleries",
+        gallery_param: "gallery_unique_name",
+        gallery: &a.gallery_unique_name,
+        image: &a.gallery_image_definition,
+        version: &a.gallery_image_version,
+    };
+    super::consumer_view_path(sub, &a.location, &view, depth)
 }
 
 async fn list_at(
