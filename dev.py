@@ -19,7 +19,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 RUNTIME = ["jmespath>=1.0"]
-TEST = ["pytest>=8", "pytest-timeout", "pyyaml", "trustme", "mypy", "azure-identity>=1.27", "azure-mgmt-compute>=39", "azure-mgmt-network>=33", "azure-mgmt-authorization>=4", "azure-mgmt-resource>=26"]
+TEST = ["pytest>=8", "pytest-timeout", "tqdm", "pyyaml", "trustme", "mypy", "azure-identity>=1.27", "azure-mgmt-compute>=39", "azure-mgmt-network>=33", "azure-mgmt-authorization>=4", "azure-mgmt-resource>=26"]
 BENCH = ["azure-identity", "azure-mgmt-compute"]
 
 

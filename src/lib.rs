@@ -11,5 +11,6 @@ pub mod error;
 pub mod ids;
 pub mod ops;
 pub mod pipeline;
+pub mod progress;
 pub mod python;
 pub mod shape;

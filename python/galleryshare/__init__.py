@@ -9,7 +9,7 @@ PowerShell, on a Rust core — with an embedded Azure emulator so everything als
 
 from . import _core, emulator
 from ._cloud import Cloud
-from ._session import Poller
+from ._session import ItemPager, Poller
 from .az import Az
 from .pwsh import PSCredential, PSObject, Pwsh
 from .exceptions import (
@@ -33,6 +33,7 @@ __all__ = [
     "ClientAuthenticationError",
     "Cloud",
     "HttpResponseError",
+    "ItemPager",
     "ODataV4Format",
     "OperationTimeoutError",
     "Poller",
@@ -44,6 +45,7 @@ __all__ = [
     "ServiceRequestError",
     "ServiceResponseError",
     "ValidationError",
+    "aio",
     "az",
     "emulator",
     "pwsh",
@@ -51,7 +53,12 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # `gs.az` and `gs.pwsh`, module-level sessions, are made on first use so importing stays cheap.
+    # `gs.aio` (which imports asyncio) and `gs.az`/`gs.pwsh`, module-level sessions, are made on first use
+    # so importing stays cheap.
+    if name == "aio":
+        import importlib
+
+        return importlib.import_module(".aio", __name__)
     if name in ("az", "pwsh"):
         globals()[name] = Az() if name == "az" else Pwsh()
         return globals()[name]

@@ -1,16 +1,27 @@
 """Type stubs of the native module `galleryshare._core` (the Rust core). Facades wrap it; it is not public."""
 
-from typing import Dict, Optional
+from typing import Any, Awaitable, Dict, Optional
 
 from typing_extensions import final
 
-__all__ = ["Client", "Emulator", "Poller", "__version__", "cloud_named", "default_seed_json", "shape_pwsh"]
+__all__ = ["Client", "Emulator", "Pages", "Poller", "__version__", "cloud_named", "default_seed_json", "shape_pwsh"]
 __version__: str
 
 @final
 class Client:
     def __new__(cls, cloud_json: str, api_versions: Optional[Dict[str, str]] = None, aux_separator: str = ", ") -> "Client": ...
-    def invoke(self, op: str, args_json: str, pwsh: Optional[str] = None) -> "str | Poller": ...
+    def invoke(
+        self,
+        op: str,
+        args_json: str,
+        pwsh: Optional[str] = None,
+        stream: bool = False,
+        timeout: Optional[float] = None,
+        progress: Optional[Any] = None,
+    ) -> "str | Poller | Pages": ...
+    def invoke_async(
+        self, op: str, args_json: str, pwsh: Optional[str] = None, stream: bool = False, timeout: Optional[float] = None
+    ) -> Awaitable["str | Poller | Pages"]: ...
     def resume(self, token: str) -> "Poller": ...
 
 @final
@@ -18,8 +29,14 @@ class Poller:
     def done(self) -> bool: ...
     def status(self) -> str: ...
     def poll(self) -> str: ...
-    def result(self, timeout: Optional[float] = None) -> str: ...
+    def result(self, timeout: Optional[float] = None, progress: Optional[Any] = None) -> str: ...
+    def result_async(self, timeout: Optional[float] = None) -> Awaitable[str]: ...
     def continuation_token(self) -> str: ...
+
+@final
+class Pages:
+    def next_page(self) -> Optional[str]: ...
+    def next_page_async(self) -> Awaitable[Optional[str]]: ...
 
 @final
 class Emulator:

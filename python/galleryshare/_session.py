@@ -1,14 +1,20 @@
-"""What the facades share: the native client, argument passing, ``query=`` and pollers."""
+"""What the facades share: the native client, argument passing, ``query=``, pollers, paging and progress.
+
+A facade method describes one command (``self._s.call(op, args, query, then=...)``); the session decides
+how it runs. :class:`Session` runs it now and returns the result; the asyncio session
+(``galleryshare.aio``) returns an awaitable instead, so both mirrors share one command tree. Cmdlets that
+need several calls are generators (``x = yield self._s.call(...)``) driven by :meth:`Session.steps`.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional
-
-import jmespath
+from typing import Any, Callable, Dict, Generator, Iterator, Optional
 
 from . import _core
 from ._cloud import Cloud
+from ._progress import Progress
+from ._tables import result_table
 
 
 def _compile(query: Optional[str]) -> Any:
@@ -17,6 +23,8 @@ def _compile(query: Optional[str]) -> Any:
         return None
     if not isinstance(query, str):
         raise TypeError(f"query must be a JMESPath string, not {type(query).__name__}")
+    import jmespath
+
     try:
         return jmespath.compile(query)
     except jmespath.exceptions.ParseError as e:
@@ -28,7 +36,44 @@ def _compile(query: Optional[str]) -> Any:
 def _search(compiled: Any, data: Any) -> Any:
     if compiled is None:
         return data
+    import jmespath
+
     return compiled.search(data, options=jmespath.Options(dict_cls=dict))
+
+
+def _timeout(timeout: Optional[float]) -> Optional[float]:
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
+        raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
+    return None if timeout is None else float(timeout)
+
+
+class Command:
+    """One command, checked and encoded (so bad input fails at the call, before anything is sent)."""
+
+    __slots__ = ("op", "payload", "kind", "query", "then", "timeout")
+
+    def __init__(self, op: str, args: Dict[str, Any], query: Optional[str], kind: Optional[str],
+                 then: Optional[Callable[[Any], Any]], timeout: Optional[float]):
+        self.op = op
+        self.query = _compile(query)
+        self.kind = kind
+        self.then = then
+        # `az sig share wait --timeout` is the command's own argument, not a limit on the call.
+        own_timeout = op == "sig.share.wait"
+        self.timeout = None if own_timeout else _timeout(timeout)
+        dropped = ("self", "query", "stream") if own_timeout else ("self", "query", "stream", "timeout")
+        args = {k: v for k, v in args.items() if k not in dropped}
+        try:
+            self.payload = json.dumps(args)
+        except TypeError as e:
+            raise TypeError(f"{op}: {e}") from None
+
+    def finish(self, text: str) -> Any:
+        """The JSON text of a result as the facade returns it: query applied, then post-processed."""
+        value = json.loads(text)
+        if self.kind is None:
+            value = result_table(_search(self.query, value))
+        return self.then(value) if self.then is not None else value
 
 
 class Poller:
@@ -38,15 +83,17 @@ class Poller:
     ``done()``, ``status()``, ``wait()`` and ``continuation_token()`` as in azure-core.
     """
 
-    def __init__(self, native: "_core.Poller", query: Optional[str] = None):
+    def __init__(self, native: "_core.Poller", query: Optional[str] = None, *, command: Optional[Command] = None,
+                 progress: bool = True):
         self._native = native
-        self._query = _compile(query)
+        self._command = command or Command("poller", {}, query, None, None, None)
+        self._progress = progress
 
     def result(self, timeout: Optional[float] = None) -> Any:
-        return _search(self._query, json.loads(self._native.result(timeout)))
+        return self._command.finish(self._native.result(_timeout(timeout), Progress.maybe(self._progress, "operation")))
 
     def wait(self, timeout: Optional[float] = None) -> None:
-        self._native.result(timeout)
+        self._native.result(_timeout(timeout), Progress.maybe(self._progress, "operation"))
 
     def done(self) -> bool:
         return self._native.done()
@@ -65,37 +112,84 @@ class Poller:
         return f"<galleryshare.Poller status={self.status()!r}>"
 
 
+class ItemPager:
+    """The items of a list, fetched page by page as you iterate (``stream=True``); ``list(pager)`` reads all."""
+
+    def __init__(self, pages: "_core.Pages", command: Command):
+        self._pages = pages
+        self._command = command
+
+    def by_page(self) -> Iterator[list]:
+        while True:
+            page = self._pages.next_page()
+            if page is None:
+                return
+            yield self._command.finish(page)
+
+    def __iter__(self) -> Iterator[Any]:
+        for page in self.by_page():
+            yield from page
+
+    def __repr__(self) -> str:
+        return f"<galleryshare.ItemPager {self._command.op}>"
+
+
 class Session:
     """One native client: a cloud, its logins, and the pipeline every command goes through."""
 
-    def __init__(self, cloud: Cloud, api_versions: Optional[Dict[str, str]], aux_separator: str):
+    def __init__(self, cloud: Cloud, api_versions: Optional[Dict[str, str]], aux_separator: str, progress: bool = True):
         if api_versions is not None and not all(isinstance(k, str) and isinstance(v, str) for k, v in api_versions.items()):
             raise TypeError("api_versions must map operation or family names to api-version strings")
+        if not isinstance(progress, bool):
+            raise TypeError(f"progress must be True or False, not {type(progress).__name__}")
         self.cloud = cloud
+        self.progress = progress
         self.native = _core.Client(cloud._json(), dict(api_versions or {}), aux_separator)
 
-    def call(self, op: str, args: Dict[str, Any], query: Optional[str] = None) -> Any:
-        compiled = _compile(query)
-        args = {k: v for k, v in args.items() if k not in ("self", "query")}
-        try:
-            payload = json.dumps(args)
-        except TypeError as e:
-            raise TypeError(f"{op}: {e}") from None
-        out = self.native.invoke(op, payload)
-        if isinstance(out, str):
-            return _search(compiled, json.loads(out))
-        return Poller(out, query)
+    # ---- how commands run (overridden by the asyncio session) ----------------------------------------
 
-    def call_pwsh(self, op: str, args: Dict[str, Any], kind: Optional[str]) -> Any:
+    def call(self, op: str, args: Dict[str, Any], query: Optional[str] = None, *,
+             then: Optional[Callable[[Any], Any]] = None) -> Any:
+        """Runs a command with the CLI shape; ``stream=True`` and ``timeout=`` in ``args`` are honoured."""
+        return self._run(Command(op, args, query, None, then, args.get("timeout")), bool(args.get("stream")))
+
+    def call_pwsh(self, op: str, args: Dict[str, Any], kind: Optional[str], *,
+                  then: Optional[Callable[[Any], Any]] = None) -> Any:
         """Like `call`, presenting the result as a PowerShell object of `kind` (no JMESPath)."""
-        out = self.native.invoke(op, json.dumps(args), kind)
+        return self._run(Command(op, args, None, kind, then, None), False)
+
+    def _run(self, cmd: Command, stream: bool) -> Any:
+        if stream and cmd.query is not None:
+            from .exceptions import ValidationError
+
+            raise ValidationError("query cannot be combined with stream=True (a query needs the whole list)",
+                                  parameter="query")
+        out = self.native.invoke(cmd.op, cmd.payload, cmd.kind, stream, cmd.timeout,
+                                 Progress.maybe(self.progress, cmd.op))
         if isinstance(out, str):
-            return json.loads(out)
-        return Poller(out)
+            return cmd.finish(out)
+        if isinstance(out, _core.Pages):
+            return ItemPager(out, cmd)
+        return Poller(out, command=cmd, progress=self.progress)
+
+    def steps(self, gen: Generator[Any, Any, Any]) -> Any:
+        """Drives a cmdlet written as a generator of calls: each yielded result is sent back in."""
+        value = None
+        while True:
+            try:
+                value = gen.send(value)
+            except StopIteration as done:
+                return done.value
+
+    def resume(self, token: str, query: Optional[str] = None) -> Any:
+        return Poller(self.native.resume(token), query, progress=self.progress)
+
+    # ---- no request, same in every session ----------------------------------------------------------
+
+    def local(self, op: str, args: Dict[str, Any]) -> Any:
+        """A command answered from the logins kept in memory (``account.*``): never a request."""
+        return json.loads(self.native.invoke(op, json.dumps(args)))
 
     def shape_pwsh(self, value: Any, kind: str) -> Any:
         """Presents an already-fetched CLI-shaped value as a PowerShell object (no request)."""
         return json.loads(_core.shape_pwsh(kind, json.dumps(value)))
-
-    def resume(self, token: str, query: Optional[str] = None) -> Poller:
-        return Poller(self.native.resume(token), query)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from typing import Any, Dict, List, Sequence
 
 
@@ -25,12 +26,63 @@ class Table(list):
         body = "".join(
             "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(_cell(row.get(c)))}</td>" for c in cols) + "</tr>"
             for row in self
+            if isinstance(row, dict)
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _cell(v: Any) -> str:
-    return "" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+    if v is None:
+        return ""
+    if isinstance(v, list) and all(not isinstance(i, (dict, list)) for i in v):
+        return ", ".join(map(str, v))
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, separators=(", ", ": "))
+    return str(v)
+
+
+# The columns people look for first in an ARM resource; the rest follow in the result's own order.
+_LEADING = ("name", "resourceGroup", "location", "provisioningState", "uniqueId", "displayName",
+            "roleDefinitionName", "principalName", "principalType", "scope")
+
+
+class ResultList(Table):
+    """What a CLI-mirror command returns for a list: a plain ``list`` (``az ... -o json``) that also renders
+    as an HTML table in Jupyter, one row per item."""
+
+    def _columns(self) -> List[str]:
+        if not all(isinstance(row, dict) for row in self):
+            return []
+        keys: List[str] = []
+        for row in self:
+            keys.extend(k for k in row if k not in keys)
+        return [k for k in _LEADING if k in keys] + [k for k in keys if k not in _LEADING]
+
+    def _repr_html_(self) -> str:
+        if not self._columns():
+            body = "".join(f"<tr><td style='text-align:left'>{html.escape(_cell(v))}</td></tr>" for v in self)
+            return f"<table><tbody>{body}</tbody></table>"
+        return super()._repr_html_()
+
+
+class ResultDict(dict):
+    """What a CLI-mirror command returns for one object: a plain ``dict`` that renders as a two-column
+    HTML table (property, value) in Jupyter."""
+
+    def _repr_html_(self) -> str:
+        keys = [k for k in _LEADING if k in self] + [k for k in self if k not in _LEADING]
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+                       f"<td style='text-align:left'>{html.escape(_cell(self[k]))}</td></tr>" for k in keys)
+        return f"<table><tbody>{rows}</tbody></table>"
+
+
+def result_table(value: Any) -> Any:
+    """Top-level lists and dicts gain ``_repr_html_``; anything else (a query's string, None) is as it was."""
+    if type(value) is list:
+        return ResultList(value)
+    if type(value) is dict:
+        return ResultDict(value)
+    return value
 
 
 class Findings(Table):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any, Dict, Iterator, List, Optional, Union
+from typing import Any, Callable, Dict, Generator, Iterator, List, Optional, Union
 
 from ._cloud import Cloud, resolve
 from ._session import Session
@@ -100,6 +100,19 @@ def _wrap(v: Any) -> Any:
     return v
 
 
+def _wrap_all(v: Any) -> List[Any]:
+    return [_wrap(i) for i in (v or [])]
+
+
+def _nothing(_: Any) -> None:
+    return None
+
+
+def _pascal_rows(rows: List[Dict[str, Any]]) -> List[PSObject]:
+    """Rows of a galleryshare-only command, with PowerShell's PascalCase property names."""
+    return [PSObject({k[:1].upper() + k[1:]: v for k, v in r.items()}) for r in rows]
+
+
 def _unroll(v: Any) -> Any:
     """PowerShell's pipeline: one object is returned as itself, none as None, several as a list."""
     if isinstance(v, list):
@@ -118,18 +131,24 @@ def _need(**params: Any) -> None:
 class Pwsh:
     """An Azure PowerShell session: ``ps = gs.Pwsh()`` or ``gs.Pwsh(cloud=emulator.cloud)``."""
 
-    def __init__(self, cloud: Union[None, str, Cloud] = None, *, api_versions: Optional[Dict[str, str]] = None):
+    _Session = Session
+
+    def __init__(self, cloud: Union[None, str, Cloud] = None, *, api_versions: Optional[Dict[str, str]] = None,
+                 progress: bool = True):
         # PowerShell joins auxiliary tokens with ";" where the CLI uses ", ".
-        self._s = Session(resolve(cloud), api_versions, ";")
+        self._s = self._Session(resolve(cloud), api_versions, ";", progress)
 
     def _run(self, op: str, args: Dict[str, Any], kind: Optional[str] = "Resource", unroll: bool = True,
-             unwrap: Optional[str] = None) -> Any:
+             unwrap: Optional[str] = None, then: Optional[Callable[[Any], Any]] = None) -> Any:
+        """One command whose result becomes PowerShell objects (``then`` post-processes them)."""
         args = {k: v for k, v in args.items() if v is not None}
+        present = _unroll if unroll else _wrap_all
+        finish = present if then is None else (lambda out: then(present(out)))
         if unwrap is not None:  # a command the CLI wraps (`{"NewNIC": …}`): take the object out, then shape it
-            out = self._s.call(op, args)
-            return self._run_shape(out[unwrap], kind)
-        out = self._s.call_pwsh(op, args, kind) if kind is not None else self._s.call(op, args)
-        return _unroll(out) if unroll else [_wrap(i) for i in (out or [])]
+            return self._s.call(op, args, then=lambda out: self._run_shape(out[unwrap], kind))
+        if kind is None:
+            return self._s.call(op, args, then=finish)
+        return self._s.call_pwsh(op, args, kind, then=finish)
 
     def _run_shape(self, value: Any, kind: Optional[str]) -> Any:
         return _unroll(self._s.shape_pwsh(value, kind or "Resource"))
@@ -141,7 +160,7 @@ class Pwsh:
             return Scope
         if ResourceGroupName is None:
             return None
-        sub = self._s.call("account.show", {})["id"]
+        sub = self._s.local("account.show", {})["id"]
         scope = f"/subscriptions/{sub}/resourceGroups/{ResourceGroupName}"
         if ResourceName is not None or ResourceType is not None:
             _need(ResourceName=ResourceName, ResourceType=ResourceType)
@@ -160,11 +179,14 @@ class Pwsh:
             raise TypeError("Credential must be a galleryshare.PSCredential(app_id_or_user, secret_or_password)")
         if ServicePrincipal:
             _need(Tenant=Tenant)
-        self._s.call("login", {"service_principal": ServicePrincipal, "username": Credential.UserName,
-                               "password": Credential._password, "tenant": Tenant})
-        if Subscription is not None:
-            self._s.call("account.set", {"subscription": Subscription})
-        return self.Get_AzContext()
+        return self._s.steps(self._connect({"service_principal": ServicePrincipal, "username": Credential.UserName,
+                                            "password": Credential._password, "tenant": Tenant}, Subscription))
+
+    def _connect(self, login: Dict[str, Any], subscription: Optional[str]) -> Generator[Any, Any, Any]:
+        yield self._s.call("login", login)
+        if subscription is not None:
+            self._s.local("account.set", {"subscription": subscription})
+        return (yield self.Get_AzContext())
 
     def Get_AzContext(self) -> PSObject:
         """``Get-AzContext``."""
@@ -172,13 +194,13 @@ class Pwsh:
 
     def Set_AzContext(self, *, Subscription: str, Tenant: Optional[str] = None) -> PSObject:
         """``Set-AzContext -Subscription S``."""
-        self._s.call("account.set", {"subscription": Subscription})
+        self._s.local("account.set", {"subscription": Subscription})
         return self.Get_AzContext()
 
     def Get_AzSubscription(self) -> Any:
         """``Get-AzSubscription``: the subscriptions the logins reach."""
-        subs = self._s.call("account.list", {})
-        return _unroll([{"Name": s["name"], "Id": s["id"], "TenantId": s["tenantId"], "State": s["state"]} for s in subs])
+        return self._s.call("account.list", {}, then=lambda subs: _unroll(
+            [{"Name": s["name"], "Id": s["id"], "TenantId": s["tenantId"], "State": s["state"]} for s in subs]))
 
     # ---- Az.Resources: resource groups, Entra ID, role assignments ---------------------------------
 
@@ -235,7 +257,7 @@ class Pwsh:
         _need(RoleDefinitionName=role)
         scope = self._scope(Scope, ResourceGroupName, ResourceName, ResourceType, ParentResource)
         if scope is None:
-            scope = f"/subscriptions/{self._s.call('account.show', {})['id']}"
+            scope = f"/subscriptions/{self._s.local('account.show', {})['id']}"
         args = {"role": role, "scope": scope, "description": Description}
         if ObjectId is not None:
             args.update(assignee_object_id=ObjectId, assignee_principal_type=ObjectType)
@@ -249,9 +271,9 @@ class Pwsh:
                              ResourceType: Optional[str] = None) -> Any:
         """``Get-AzRoleAssignment [-ObjectId|-SignInName] [-RoleDefinitionName] [-Scope|-ResourceGroupName …]``."""
         scope = self._scope(Scope, ResourceGroupName, ResourceName, ResourceType)
-        items = self._run("role.assignment.list", {"scope": scope, "assignee": ObjectId or SignInName,
-                                                    "role": RoleDefinitionName}, "RoleAssignment", unroll=False)
-        return _unroll([i.to_dict() for i in items])
+        return self._run("role.assignment.list", {"scope": scope, "assignee": ObjectId or SignInName,
+                                                  "role": RoleDefinitionName}, "RoleAssignment", unroll=False,
+                         then=lambda items: _unroll([i.to_dict() for i in items]))
 
     def Remove_AzRoleAssignment(self, *, ObjectId: Optional[str] = None, SignInName: Optional[str] = None,
                                 RoleDefinitionName: Optional[str] = None, Scope: Optional[str] = None,
@@ -259,7 +281,8 @@ class Pwsh:
                                 ResourceType: Optional[str] = None) -> None:
         """``Remove-AzRoleAssignment -ObjectId|-SignInName -RoleDefinitionName -Scope|-ResourceGroupName …``."""
         scope = self._scope(Scope, ResourceGroupName, ResourceName, ResourceType)
-        self._s.call("role.assignment.delete", {"scope": scope, "assignee": ObjectId or SignInName, "role": RoleDefinitionName})
+        return self._s.call("role.assignment.delete", {"scope": scope, "assignee": ObjectId or SignInName,
+                                                       "role": RoleDefinitionName}, then=_nothing)
 
     # ---- Az.Compute: galleries --------------------------------------------------------------------
 
@@ -316,48 +339,51 @@ class Pwsh:
         if (Reset or Community) and not Share:
             raise ValidationError("Parameters '-Reset' and '-Community' must be used with '-Share' parameter.", parameter="Share")
         gallery = {"resource_group": ResourceGroupName, "gallery_name": Name}
-        changes = (Description, Permission, PublisherUri, PublisherContact, Eula, PublicNamePrefix, Tag)
-        if any(v is not None for v in changes):
-            result = self._run("sig.update", {**gallery, "description": Description, "permissions": Permission,
-                                              "publisher_uri": PublisherUri, "publisher_email": PublisherContact,
-                                              "eula": Eula, "public_name_prefix": PublicNamePrefix, "tags": Tag})
-            if not Share:
-                return result
-        if not Share:
+        changes = {"description": Description, "permissions": Permission, "publisher_uri": PublisherUri,
+                   "publisher_email": PublisherContact, "eula": Eula, "public_name_prefix": PublicNamePrefix,
+                   "tags": Tag}
+        if not Share and all(v is None for v in changes.values()):
             return self.Get_AzGallery(ResourceGroupName=ResourceGroupName, Name=Name)
-        if Reset:
-            self._s.call("sig.share.reset", gallery)
-        elif Community:
-            self._s.call("sig.share.enable_community", gallery)
+        share = {"reset": Reset, "community": Community, "add": (Subscription, Tenant),
+                 "remove": (RemoveSubscription, RemoveTenant)}
+        return self._s.steps(self._update_gallery(gallery, changes, share if Share else None))
+
+    def _update_gallery(self, gallery: Dict[str, Any], changes: Dict[str, Any],
+                        share: Optional[Dict[str, Any]]) -> Generator[Any, Any, Any]:
+        if any(v is not None for v in changes.values()):
+            result = yield self._run("sig.update", {**gallery, **changes})
+            if share is None:
+                return result
+        assert share is not None
+        if share["reset"]:
+            yield self._s.call("sig.share.reset", gallery)
+        elif share["community"]:
+            yield self._s.call("sig.share.enable_community", gallery)
         else:
-            if Subscription is not None or Tenant is not None:
-                self._s.call("sig.share.add", {**gallery, "subscription_ids": _list(Subscription), "tenant_ids": _list(Tenant)})
-            if RemoveSubscription is not None or RemoveTenant is not None:
-                self._s.call("sig.share.remove", {**gallery, "subscription_ids": _list(RemoveSubscription),
-                                                  "tenant_ids": _list(RemoveTenant)})
-        return self._run("sig.show", {**gallery, "select": "Permissions"})
+            for op, (subs, tenants) in (("sig.share.add", share["add"]), ("sig.share.remove", share["remove"])):
+                if subs is not None or tenants is not None:
+                    yield self._s.call(op, {**gallery, "subscription_ids": _list(subs), "tenant_ids": _list(tenants)})
+        return (yield self._run("sig.show", {**gallery, "select": "Permissions"}))
 
     def Test_AzGalleryAccess(self, *, Image: str, Subscription: str, Location: Optional[str] = None,
                              Principal: Optional[str] = None) -> List[PSObject]:
         """Why can (or can't) a consumer subscription see or deploy an image (beyond Az.Compute): one object
         per check, with ``Verdict`` and the fix (``FixPowerShell``) where something blocks."""
-        findings = self._s.call("sig.explain_access", {"image": Image, "subscription": Subscription,
-                                                       "location": Location, "principal": Principal})
-        return [PSObject({k[:1].upper() + k[1:]: v for k, v in f.items()}) for f in findings]
+        return self._s.call("sig.explain_access", {"image": Image, "subscription": Subscription,
+                                                   "location": Location, "principal": Principal}, then=_pascal_rows)
 
     def Get_AzGallerySharingReport(self, *, ResourceGroupName: Optional[str] = None) -> List[PSObject]:
         """Who can reach each gallery (beyond Az.Compute): one object per RBAC assignment, direct share and
         community publication."""
-        rows = self._s.call("sig.sharing_report", {"resource_group": ResourceGroupName})
-        return [PSObject({k[:1].upper() + k[1:]: v for k, v in r.items()}) for r in rows]
+        return self._s.call("sig.sharing_report", {"resource_group": ResourceGroupName}, then=_pascal_rows)
 
     def Sync_AzGallerySharing(self, *, ResourceGroupName: str, Name: str, Subscription: Optional[List[str]] = None,
                               Tenant: Optional[List[str]] = None, WhatIf: bool = False) -> PSObject:
         """Desired-state sharing (beyond Az.Compute): the gallery ends shared with exactly these subscriptions
         and tenants; only the difference is applied. ``-WhatIf`` plans without changing anything."""
-        return _wrap(self._s.call("sig.share.sync", {"resource_group": ResourceGroupName, "gallery_name": Name,
-                                                     "subscription_ids": _list(Subscription) or [],
-                                                     "tenant_ids": _list(Tenant) or [], "dry_run": WhatIf}))
+        return self._s.call("sig.share.sync", {"resource_group": ResourceGroupName, "gallery_name": Name,
+                                               "subscription_ids": _list(Subscription) or [],
+                                               "tenant_ids": _list(Tenant) or [], "dry_run": WhatIf}, then=_wrap)
 
     def Remove_AzGallery(self, *, ResourceGroupName: str, Name: str, Force: bool = False, AsJob: bool = False) -> Any:
         """``Remove-AzGallery -ResourceGroupName -Name [-Force]``."""
@@ -620,12 +646,12 @@ class Pwsh:
             return self._run("vmss.put", {"name": VMScaleSetName, "resource_group": ResourceGroupName,
                                           "body": _vmss_body(VirtualMachineScaleSet), "no_wait": AsJob})
         _need(ImageName=ImageName, Credential=Credential)
-        result = self._s.call("vmss.create", {
+        return self._s.call("vmss.create", {
             "name": VMScaleSetName, "resource_group": ResourceGroupName, "image": ImageName, "location": Location,
             "instance_count": InstanceCount, "vm_sku": VmSize, "admin_username": Credential.UserName,
             "admin_password": Credential._password, "authentication_type": "password", "vnet_name": VirtualNetworkName,
-            "subnet": SubnetName, "upgrade_policy_mode": UpgradePolicyMode, "accept_term": True, "no_wait": AsJob})
-        return self._run_shape(result["vmss"], "Resource") if isinstance(result, dict) else result
+            "subnet": SubnetName, "upgrade_policy_mode": UpgradePolicyMode, "accept_term": True, "no_wait": AsJob},
+            then=lambda result: self._run_shape(result["vmss"], "Resource") if isinstance(result, dict) else result)
 
     def Get_AzVmss(self, *, ResourceGroupName: Optional[str] = None, VMScaleSetName: Optional[str] = None) -> Any:
         """``Get-AzVmss [-ResourceGroupName [-VMScaleSetName]]``."""
@@ -643,7 +669,7 @@ class Pwsh:
 
     def Clear_AzContext(self) -> None:
         """``Clear-AzContext``: forgets every login of this session."""
-        self._s.call("account.clear", {})
+        return self._s.call("account.clear", {}, then=_nothing)
 
     def __repr__(self) -> str:
         return f"<galleryshare.Pwsh cloud={self._s.cloud.name!r}>"

@@ -12,6 +12,7 @@ pub mod images;
 pub mod network;
 pub mod report;
 pub mod resources;
+pub mod rest;
 pub mod shared;
 pub mod sharing;
 pub mod sync;
@@ -41,6 +42,8 @@ pub enum Shape {
     Empty,
     /// Nothing (`None`).
     Nothing,
+    /// The body as the service sent it (`az rest`).
+    Raw,
     /// An Azure PowerShell object (derived from the CLI shape).
     Pwsh(crate::shape::pwsh::Kind),
 }
@@ -52,21 +55,36 @@ impl Shape {
             Shape::Sorted => crate::shape::cli::sort(v),
             Shape::Empty => Value::Object(Default::default()),
             Shape::Nothing => Value::Null,
+            Shape::Raw => v,
             Shape::Pwsh(kind) => crate::shape::pwsh::shape(kind, crate::shape::cli::shape(v)),
         }
     }
 }
 
-/// A finished result, or a running operation handed back because of `no_wait`.
+/// A finished result, a running operation handed back because of `no_wait`, or a list still to be
+/// walked page by page (each page is shaped on its own, so a stream never holds the whole list).
 pub enum Outcome {
     Value(Value),
     Poll(Box<PollState>, Shape),
+    Pages(Box<Pager>, Shape),
 }
 
-/// Runs one command by name.
+/// Runs one command by name; a list is read to its end.
 pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
+    match dispatch(client, op, args).await? {
+        Outcome::Pages(pager, shape) => {
+            let items = pager.collect(client).await?;
+            Ok(Outcome::Value(shape.apply(Value::Array(items))))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Runs one command by name; a list comes back as `Outcome::Pages`, unread.
+pub async fn dispatch(client: &Client, op: &str, args: Value) -> Result<Outcome> {
     match op {
         "login" => account::login(client, parse(args)?).await,
+        "rest" => rest::rest(client, parse(args)?).await,
         "account.list" => account::list(client),
         "account.show" => account::show(client, parse(args)?),
         "account.set" => account::set(client, parse(args)?),
@@ -229,7 +247,7 @@ pub(crate) async fn show_shaped(
     Ok(Outcome::Value(Shape::Cli.apply(v)))
 }
 
-/// GET every page of a list and shape it for the CLI.
+/// A list of gallery resources, shaped for the CLI page by page.
 pub(crate) async fn list_shaped(
     client: &Client,
     sub: &Subscription,
@@ -237,8 +255,22 @@ pub(crate) async fn list_shaped(
     op: &str,
     query: &[(&str, &str)],
 ) -> Result<Outcome> {
-    let items = list(client, sub, path, &client.api_version(op, "gallery"), query).await?;
-    Ok(Outcome::Value(Shape::Cli.apply(Value::Array(items))))
+    pages(client, sub, path, &client.api_version(op, "gallery"), query)
+}
+
+/// The pages of a list, not yet read.
+pub(crate) fn pages(
+    client: &Client,
+    sub: &Subscription,
+    path: &str,
+    version: &str,
+    query: &[(&str, &str)],
+) -> Result<Outcome> {
+    let url = client.arm_url(path, version, query)?;
+    Ok(Outcome::Pages(
+        Box::new(Pager::new(url, arm(sub))),
+        Shape::Cli,
+    ))
 }
 
 /// PUT a gallery resource (long-running) and shape the result for the CLI.
@@ -379,8 +411,7 @@ pub(crate) async fn resource_item(
                 seg(&sub.id)
             ),
         };
-        let items = list(client, &sub, &path, &version, &[]).await?;
-        return Ok(Outcome::Value(Shape::Cli.apply(Value::Array(items))));
+        return pages(client, &sub, &path, &version, &[]);
     }
     let rg = a
         .resource_group

@@ -1,12 +1,10 @@
 //! The consumer's view of directly shared galleries: `az sig list-shared|show-shared`,
 //! `az sig image-definition list-shared|show-shared`, `az sig image-version list-shared|show-shared`.
 
-use super::show_shaped;
-use super::{Outcome, Shape};
+use super::{show_shaped, Outcome};
 use crate::client::Client;
 use crate::error::Result;
 use serde::Deserialize;
-use serde_json::Value;
 
 #[derive(Deserialize)]
 pub struct SharedArgs {
@@ -50,15 +48,13 @@ async fn list_at(
     shared_path(&a, "", depth)?;
     let sub = client.subscription(a.subscription.as_deref())?;
     let path = format!("{}{}", shared_path(&a, &sub.id, depth)?, suffix);
-    let items = super::list(
+    super::pages(
         client,
         &sub,
         &path,
         &client.api_version(op, "gallery"),
         &query,
     )
-    .await?;
-    Ok(Outcome::Value(Shape::Cli.apply(Value::Array(items))))
 }
 
 async fn show_at(client: &Client, a: SharedArgs, depth: usize, op: &str) -> Result<Outcome> {

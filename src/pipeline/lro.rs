@@ -212,6 +212,7 @@ impl PollState {
     /// Polls until done, honouring Retry-After, then returns the final result.
     pub async fn wait(&mut self, client: &Client) -> Result<Value> {
         while !self.done() {
+            crate::progress::report(&self.status);
             if !is_terminal(&self.status) {
                 tokio::time::sleep(self.next_delay()).await;
             }

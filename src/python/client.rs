@@ -2,12 +2,13 @@
 //! Results cross the boundary as JSON text; the facade parses it (C-speed `json.loads`).
 
 use super::errors::to_py;
-use super::runtime::{block_on, wait};
+use super::runtime::{awaitable, block_on, wait};
 use crate::client::Client as CoreClient;
 use crate::cloud::Cloud;
 use crate::error::Error;
 use crate::ops::{self, Outcome, Shape};
 use crate::pipeline::lro::PollState;
+use crate::pipeline::pager::Pager;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 use std::collections::HashMap;
@@ -42,44 +43,48 @@ impl Client {
         })
     }
 
-    /// Runs command `op` with JSON arguments; returns JSON text, or a Poller when the command was asked
-    /// not to wait. `pwsh`: present the result as this PowerShell object kind instead of the CLI shape.
-    #[pyo3(signature = (op, args_json, pwsh=None))]
+    /// Runs command `op` with JSON arguments and waits; returns JSON text, a Poller when the command was
+    /// asked not to wait, or Pages when `stream` is set and the command lists. `pwsh`: present the result
+    /// as this PowerShell object kind instead of the CLI shape. `timeout`: seconds before the call is
+    /// cancelled with OperationTimeoutError. `progress`: see `runtime::wait`.
+    #[pyo3(signature = (op, args_json, pwsh=None, stream=false, timeout=None, progress=None))]
+    #[allow(clippy::too_many_arguments)]
     fn invoke(
         &self,
         py: Python<'_>,
         op: &str,
         args_json: &str,
         pwsh: Option<&str>,
+        stream: bool,
+        timeout: Option<f64>,
+        progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let kind = pwsh
-            .map(|k| {
-                crate::shape::pwsh::Kind::parse(k).ok_or_else(|| {
-                    to_py(Error::type_error(format!(
-                        "unknown PowerShell object kind '{k}'"
-                    )))
-                })
-            })
-            .transpose()?;
-        let args: serde_json::Value = serde_json::from_str(args_json)
-            .map_err(|e| to_py(Error::type_error(format!("arguments are not JSON: {e}"))))?;
-        let client = self.inner.clone();
-        let op = op.to_string();
-        let outcome =
-            block_on(py, async move { ops::invoke(&client, &op, args).await })?.map_err(to_py)?;
-        match (outcome, kind) {
-            (Outcome::Value(v), None) => Ok(v.to_string().into_pyobject(py)?.into_any().unbind()),
-            (Outcome::Value(v), Some(k)) => Ok(Shape::Pwsh(k)
-                .apply(v)
-                .to_string()
-                .into_pyobject(py)?
-                .into_any()
-                .unbind()),
-            (Outcome::Poll(state, shape), k) => {
-                let shape = k.map(Shape::Pwsh).unwrap_or(shape);
-                Ok(Py::new(py, Poller::new(self.inner.clone(), *state, shape))?.into_any())
-            }
+        let call = Call::new(&self.inner, op, args_json, pwsh, stream)?;
+        let limit = seconds("timeout", timeout)?;
+        let fut = call.clone().run();
+        match wait(py, fut, limit, progress)? {
+            Some(outcome) => call.to_py_result(py, outcome.map_err(to_py)?),
+            None => Err(to_py(timed_out("call", timeout))),
         }
+    }
+
+    /// `invoke` as an asyncio awaitable (same arguments but `progress`).
+    #[pyo3(signature = (op, args_json, pwsh=None, stream=false, timeout=None))]
+    fn invoke_async<'py>(
+        &self,
+        py: Python<'py>,
+        op: &str,
+        args_json: &str,
+        pwsh: Option<&str>,
+        stream: bool,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let call = Call::new(&self.inner, op, args_json, pwsh, stream)?;
+        let limit = seconds("timeout", timeout)?;
+        awaitable(py, async move {
+            let outcome = within(limit, timeout, "call", call.clone().run()).await;
+            Python::attach(|py| call.to_py_result(py, outcome.map_err(to_py)?))
+        })
     }
 
     /// Resumes a running operation from `Poller.continuation_token()`.
@@ -96,14 +101,114 @@ impl Client {
     }
 }
 
+/// One command, parsed and ready to run on the runtime.
+#[derive(Clone)]
+struct Call {
+    client: Arc<CoreClient>,
+    op: String,
+    args: Arc<serde_json::Value>,
+    kind: Option<crate::shape::pwsh::Kind>,
+    stream: bool,
+}
+
+impl Call {
+    fn new(
+        client: &Arc<CoreClient>,
+        op: &str,
+        args_json: &str,
+        pwsh: Option<&str>,
+        stream: bool,
+    ) -> PyResult<Self> {
+        let kind = pwsh.map(pwsh_kind).transpose()?;
+        let args: serde_json::Value = serde_json::from_str(args_json)
+            .map_err(|e| to_py(Error::type_error(format!("arguments are not JSON: {e}"))))?;
+        Ok(Call {
+            client: client.clone(),
+            op: op.to_string(),
+            args: Arc::new(args),
+            kind,
+            stream,
+        })
+    }
+
+    async fn run(self) -> crate::error::Result<Outcome> {
+        let args = Arc::unwrap_or_clone(self.args);
+        if self.stream {
+            ops::dispatch(&self.client, &self.op, args).await
+        } else {
+            ops::invoke(&self.client, &self.op, args).await
+        }
+    }
+
+    /// The outcome as Python sees it: JSON text, a Poller or Pages.
+    fn to_py_result(&self, py: Python<'_>, outcome: Outcome) -> PyResult<Py<PyAny>> {
+        let text = |v: serde_json::Value| -> PyResult<Py<PyAny>> {
+            Ok(v.to_string().into_pyobject(py)?.into_any().unbind())
+        };
+        match (outcome, self.kind) {
+            (Outcome::Value(v), None) => text(v),
+            (Outcome::Value(v), Some(k)) => text(Shape::Pwsh(k).apply(v)),
+            (Outcome::Poll(state, shape), k) => {
+                let shape = k.map(Shape::Pwsh).unwrap_or(shape);
+                Ok(Py::new(py, Poller::new(self.client.clone(), *state, shape))?.into_any())
+            }
+            (Outcome::Pages(pager, shape), k) => {
+                let shape = k.map(Shape::Pwsh).unwrap_or(shape);
+                Ok(Py::new(py, Pages::new(self.client.clone(), *pager, shape))?.into_any())
+            }
+        }
+    }
+}
+
+fn pwsh_kind(k: &str) -> PyResult<crate::shape::pwsh::Kind> {
+    crate::shape::pwsh::Kind::parse(k).ok_or_else(|| {
+        to_py(Error::type_error(format!(
+            "unknown PowerShell object kind '{k}'"
+        )))
+    })
+}
+
+/// A `timeout=` in seconds: a finite number ≥ 0, or None.
+fn seconds(param: &str, t: Option<f64>) -> PyResult<Option<Duration>> {
+    match t {
+        None => Ok(None),
+        Some(t) if t.is_finite() && t >= 0.0 => Ok(Some(Duration::from_secs_f64(t))),
+        Some(t) => Err(to_py(Error::invalid_param(
+            param,
+            format!("{param} must be a number of seconds ≥ 0, not {t}"),
+        ))),
+    }
+}
+
+fn timed_out(what: &str, timeout: Option<f64>) -> Error {
+    Error::new(
+        crate::error::ErrorKind::Timeout,
+        format!(
+            "The {what} did not finish within {} seconds.",
+            timeout.unwrap_or_default()
+        ),
+    )
+}
+
+/// Runs `fut`, cancelling it after `limit`.
+async fn within<T>(
+    limit: Option<Duration>,
+    timeout: Option<f64>,
+    what: &str,
+    fut: impl std::future::Future<Output = crate::error::Result<T>>,
+) -> crate::error::Result<T> {
+    match limit {
+        None => fut.await,
+        Some(l) => tokio::time::timeout(l, fut)
+            .await
+            .unwrap_or_else(|_| Err(timed_out(what, timeout))),
+    }
+}
+
 /// Presents a CLI-shaped JSON value as a PowerShell object of `kind` (no request).
 #[pyfunction]
 pub fn shape_pwsh(kind: &str, value_json: &str) -> PyResult<String> {
-    let kind = crate::shape::pwsh::Kind::parse(kind).ok_or_else(|| {
-        to_py(Error::type_error(format!(
-            "unknown PowerShell object kind '{kind}'"
-        )))
-    })?;
+    let kind = pwsh_kind(kind)?;
     let v: serde_json::Value =
         serde_json::from_str(value_json).map_err(|e| to_py(Error::type_error(e.to_string())))?;
     Ok(Shape::Pwsh(kind).apply(v).to_string())
@@ -139,6 +244,18 @@ impl Poller {
             client,
             state: Arc::new(Mutex::new(state)),
             shape,
+        }
+    }
+
+    /// Polls to the end, keeping the shared state current after every poll (so a cancelled wait
+    /// loses nothing), and shapes the result.
+    fn finish(&self) -> impl std::future::Future<Output = crate::error::Result<String>> + 'static {
+        let (client, state, shape) = (self.client.clone(), self.state.clone(), self.shape);
+        async move {
+            let mut s = state.lock().clone();
+            let r = s.wait(&client).await;
+            *state.lock() = s;
+            r.map(|v| shape.apply(v).to_string())
         }
     }
 
@@ -181,26 +298,35 @@ impl Poller {
 
     /// Waits for the end and returns the result as JSON text; raises OperationTimeoutError after
     /// `timeout` seconds (the operation goes on in Azure and can be waited for again).
-    #[pyo3(signature = (timeout=None))]
-    fn result(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<String> {
-        let (client, state, shape) = (self.client.clone(), self.state.clone(), self.shape);
-        let limit = timeout.map(|t| Duration::from_secs_f64(t.max(0.0)));
-        let fut = async move {
-            let mut s = state.lock().clone();
-            let r = s.wait(&client).await;
-            *state.lock() = s;
-            r.map(|v| shape.apply(v).to_string())
-        };
-        match wait(py, fut, limit)? {
+    #[pyo3(signature = (timeout=None, progress=None))]
+    fn result(
+        &self,
+        py: Python<'_>,
+        timeout: Option<f64>,
+        progress: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let limit = seconds("timeout", timeout)?;
+        match wait(py, self.finish(), limit, progress)? {
             Some(r) => r.map_err(to_py),
-            None => Err(to_py(Error::new(
-                crate::error::ErrorKind::Timeout,
-                format!(
-                    "The operation did not finish within {} seconds.",
-                    timeout.unwrap_or_default()
-                ),
-            ))),
+            None => Err(to_py(timed_out("operation", timeout))),
         }
+    }
+
+    /// `result` as an asyncio awaitable.
+    #[pyo3(signature = (timeout=None))]
+    fn result_async<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let limit = seconds("timeout", timeout)?;
+        let fut = self.finish();
+        awaitable(py, async move {
+            let text = within(limit, timeout, "operation", fut)
+                .await
+                .map_err(to_py)?;
+            Python::attach(|py| Ok(text.into_pyobject(py)?.into_any().unbind()))
+        })
     }
 
     /// A versioned JSON token from which `Client.resume` continues the operation.
@@ -215,5 +341,54 @@ impl Poller {
     fn __repr__(&self) -> String {
         let s = self.state.lock();
         format!("<Poller {} status={}>", s.method, s.status)
+    }
+}
+
+/// A list read page by page (`stream=True`): each page arrives shaped, as JSON text of an array.
+#[pyclass(module = "galleryshare._core", frozen)]
+pub struct Pages {
+    client: Arc<CoreClient>,
+    pager: Arc<tokio::sync::Mutex<Pager>>,
+    shape: Shape,
+}
+
+impl Pages {
+    fn new(client: Arc<CoreClient>, pager: Pager, shape: Shape) -> Self {
+        Pages {
+            client,
+            pager: Arc::new(tokio::sync::Mutex::new(pager)),
+            shape,
+        }
+    }
+
+    fn next(
+        &self,
+    ) -> impl std::future::Future<Output = crate::error::Result<Option<String>>> + 'static {
+        let (client, pager, shape) = (self.client.clone(), self.pager.clone(), self.shape);
+        async move {
+            let page = pager.lock().await.next_page(&client).await?;
+            Ok(page.map(|items| shape.apply(serde_json::Value::Array(items)).to_string()))
+        }
+    }
+}
+
+#[pymethods]
+impl Pages {
+    /// The next page as JSON text of an array, or None after the last page.
+    fn next_page(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        block_on(py, self.next())?.map_err(to_py)
+    }
+
+    /// `next_page` as an asyncio awaitable.
+    fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let fut = self.next();
+        awaitable(py, async move {
+            let page = fut.await.map_err(to_py)?;
+            Python::attach(|py| Ok(page.into_pyobject(py)?.into_any().unbind()))
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        "<galleryshare._core.Pages>".to_string()
     }
 }

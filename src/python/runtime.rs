@@ -1,6 +1,7 @@
-//! One tokio runtime per process (the one pyo3-async-runtimes drives, so sync and asyncio share it), and
-//! a blocking wait that releases the GIL and still answers Ctrl-C promptly.
+//! One tokio runtime per process (the one pyo3-async-runtimes drives, so sync and asyncio share it), a
+//! blocking wait that releases the GIL and still answers Ctrl-C promptly, and the awaitable form.
 
+use crate::progress::{self, Slot};
 use pyo3::prelude::*;
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -13,16 +14,41 @@ const SLICE: Duration = Duration::from_millis(100);
 
 /// Runs `fut` on the runtime and waits for it without holding the GIL, in 100 ms slices with a signal
 /// check between them, so KeyboardInterrupt arrives within a slice and cancels the task.
-/// `Ok(None)` means the timeout passed first (the task goes on; the caller decides).
-pub fn wait<F, T>(py: Python<'_>, fut: F, timeout: Option<Duration>) -> PyResult<Option<T>>
+/// `progress` (an object with `update(status, elapsed)` and `close()`) is told the status of a
+/// long-running operation while one is being polled. `Ok(None)` means the timeout passed first; the
+/// task is cancelled (an Azure operation it started goes on and can be resumed).
+pub fn wait<F, T>(
+    py: Python<'_>,
+    fut: F,
+    timeout: Option<Duration>,
+    progress: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<T>>
 where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    let (tx, mut rx) = std::sync::mpsc::sync_channel(1);
-    let task = runtime().spawn(async move {
+    let slot = Slot::default();
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let task = runtime().spawn(progress::track(slot.clone(), async move {
         let _ = tx.send(fut.await);
-    });
+    }));
+    let mut display = Display::new(progress);
+    let outcome = receive(py, rx, timeout, &slot, &mut display);
+    if !matches!(outcome, Ok(Some(_))) {
+        task.abort();
+    }
+    display.close();
+    outcome
+}
+
+fn receive<T: Send>(
+    py: Python<'_>,
+    mut rx: std::sync::mpsc::Receiver<T>,
+    timeout: Option<Duration>,
+    slot: &Slot,
+    display: &mut Display<'_, '_>,
+) -> PyResult<Option<T>> {
+    use std::sync::mpsc::RecvTimeoutError;
     let start = Instant::now();
     loop {
         let slice = match timeout {
@@ -37,13 +63,14 @@ where
         rx = back;
         match received {
             Ok(v) => return Ok(Some(v)),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                if let Err(e) = py.check_signals() {
-                    task.abort();
-                    return Err(e);
+            Err(RecvTimeoutError::Timeout) => {
+                py.check_signals()?;
+                let status = slot.lock().clone();
+                if let Some(status) = status {
+                    display.update(&status, start.elapsed());
                 }
             }
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err(RecvTimeoutError::Disconnected) => {
                 return Err(pyo3::exceptions::PyRuntimeError::new_err(
                     "the operation's task ended without a result (it panicked)",
                 ));
@@ -52,11 +79,53 @@ where
     }
 }
 
-/// `wait` without a timeout.
+/// The caller's progress object, opened on the first status and closed once at the end. A display
+/// that raises is dropped rather than failing the call.
+struct Display<'a, 'py> {
+    target: Option<&'a Bound<'py, PyAny>>,
+    opened: bool,
+}
+
+impl<'a, 'py> Display<'a, 'py> {
+    fn new(target: Option<&'a Bound<'py, PyAny>>) -> Self {
+        Display {
+            target,
+            opened: false,
+        }
+    }
+
+    fn update(&mut self, status: &str, elapsed: Duration) {
+        if let Some(t) = self.target {
+            self.opened = true;
+            if t.call_method1("update", (status, elapsed.as_secs_f64()))
+                .is_err()
+            {
+                self.target = None;
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        if let (Some(t), true) = (self.target, self.opened) {
+            let _ = t.call_method0("close");
+        }
+    }
+}
+
+/// `wait` without a timeout or progress.
 pub fn block_on<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
 where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    Ok(wait(py, fut, None)?.expect("no timeout was set"))
+    Ok(wait(py, fut, None, None)?.expect("no timeout was set"))
+}
+
+/// An asyncio awaitable for `fut`, driven by the same runtime: no thread per call. Cancelling the
+/// asyncio task drops the Rust future.
+pub fn awaitable<'py, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = PyResult<Py<PyAny>>> + Send + 'static,
+{
+    pyo3_async_runtimes::tokio::future_into_py(py, fut)
 }

@@ -1,0 +1,51 @@
+"""The progress display of a blocking call that waits on a long-running operation.
+
+The native wait loop calls ``update(status, elapsed)`` between its Ctrl-C checks once an operation is
+being polled, and ``close()`` at the end. The display is ``tqdm.auto`` (a widget in Jupyter, a bar in a
+terminal) when tqdm is installed, and nothing otherwise. It shows the command, the operation's status and
+the elapsed time — never arguments, so no secret can reach it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any, Optional
+
+_HAVE_TQDM: Optional[bool] = None
+
+
+def _have_tqdm() -> bool:
+    global _HAVE_TQDM
+    if _HAVE_TQDM is None:
+        _HAVE_TQDM = importlib.util.find_spec("tqdm") is not None
+    return _HAVE_TQDM
+
+
+class Progress:
+    """One call's display, created on the first status report."""
+
+    __slots__ = ("label", "bar")
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar: Any = None
+
+    @classmethod
+    def maybe(cls, enabled: bool, label: str) -> Optional["Progress"]:
+        """A display for this call, or None when turned off (``progress=False``) or tqdm is missing."""
+        return cls(label) if enabled and _have_tqdm() else None
+
+    def update(self, status: str, elapsed: float) -> None:
+        if self.bar is None:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=None, desc=self.label, unit="s", leave=False,
+                            bar_format="{desc}: {postfix} [{elapsed}]")
+        self.bar.set_postfix_str(status, refresh=False)
+        self.bar.update(0)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
