@@ -85,6 +85,7 @@ impl Client {
     /// `{arm}{path}?api-version=..&extra..` — `path` must already be built from encoded segments.
     /// Query keys are constants (`$select` stays literal, as the CLI sends it); values are encoded.
     pub fn arm_url(&self, path: &str, api_version: &str, query: &[(&str, &str)]) -> Result<Url> {
+        crate::ids::check_path(path)?;
         let mut text = format!(
             "{}{}?api-version={}",
             self.cloud.arm(),

@@ -148,16 +148,88 @@ pub fn location(value: &str) -> Result<String> {
     Ok(normal)
 }
 
-/// A plain name used as one path segment (VMs, NICs, unique names): non-empty, no slash.
+/// Characters no ARM resource name may contain; any of them could also reshape a URL or a header.
+const NAME_FORBIDDEN: &str = "/\\?#%<>*&:";
+
+/// A segment the URL parser would resolve away (`.`/`..`, also when percent-encoded as `%2e`).
+fn is_dot_segment(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase().replace("%2e", ".");
+    lower == "." || lower == ".."
+}
+
+/// A plain name used as one path segment (VMs, NICs, unique names): non-empty, at most 260
+/// characters, none of ARM's forbidden characters, no whitespace or control characters, not `.`/`..`.
 pub fn name(param: &str, value: &str) -> Result<String> {
     non_empty(param, value)?;
-    if value.contains('/') || value.len() > 260 {
+    let bad_char = |c: char| NAME_FORBIDDEN.contains(c) || c.is_whitespace() || c.is_control();
+    if value.chars().any(bad_char) || is_dot_segment(value) || value.len() > 260 {
         return Err(Error::invalid_param(
             param,
             format!("{}: '{value}' is not a valid name.", flag(param)),
         ));
     }
     Ok(value.to_string())
+}
+
+/// A value sent inside a query (an OData filter), never as a path: only needs to be present and printable.
+pub fn query_value(param: &str, value: &str) -> Result<String> {
+    non_empty(param, value)?;
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid_param(
+            param,
+            format!(
+                "{}: '{}' is not a valid value.",
+                flag(param),
+                value.escape_debug()
+            ),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// A tenant for a login: a GUID, a domain name (`contoso.onmicrosoft.com`), or `organizations`/`common`.
+/// It becomes a path segment of the token URL, so nothing else is let through.
+pub fn tenant(value: &str) -> Result<String> {
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if is_guid(value) || (value.len() <= 253 && value.split('.').all(label)) {
+        Ok(value.to_string())
+    } else {
+        Err(Error::invalid_param(
+            "tenant",
+            format!("--tenant: '{value}' is not a valid tenant. Use the tenant id (a GUID) or its domain name, e.g. contoso.onmicrosoft.com."),
+        ))
+    }
+}
+
+/// One segment of a resource id as given by the caller: not empty, not `.`/`..`, and nothing that
+/// would end the path or escape it (`?`, `#`, `%`, `\`, whitespace or control characters).
+pub fn plain_id_segment(s: &str) -> bool {
+    !s.is_empty()
+        && !is_dot_segment(s)
+        && !s
+            .chars()
+            .any(|c| "?#%\\".contains(c) || c.is_whitespace() || c.is_control())
+}
+
+/// A path built for a request must keep the shape it was built with: no dot segments (which the
+/// URL parser would resolve), no query or fragment smuggled in. The last guard before `Url::parse`.
+pub fn check_path(path: &str) -> Result<()> {
+    let bad = path.contains(['?', '#'])
+        || path.chars().any(char::is_control)
+        || path.split('/').any(is_dot_segment);
+    if bad {
+        return Err(Error::validation(format!(
+            "Refusing to send a request to '{}': a name or id in it would change the request path.",
+            path.escape_debug()
+        )));
+    }
+    Ok(())
 }
 
 /// Parts of an ARM resource id that the client needs (subscription and resource group).
@@ -174,6 +246,9 @@ impl ResourceId {
     /// Parses `/subscriptions/{s}[/resourceGroups/{rg}[/providers/{ns}/{type}/{name}[/{type}/{name}…]]]`,
     /// case-insensitively on the fixed words, as ARM does.
     pub fn parse(id: &str) -> Option<ResourceId> {
+        if !id.strip_prefix('/')?.split('/').all(plain_id_segment) {
+            return None;
+        }
         let mut it = id.strip_prefix('/')?.split('/');
         if !it.next()?.eq_ignore_ascii_case("subscriptions") {
             return None;

@@ -41,6 +41,15 @@ def _search(compiled: Any, data: Any) -> Any:
     return compiled.search(data, options=jmespath.Options(dict_cls=dict))
 
 
+def _check_tags(tags: Any) -> None:
+    """Tags are name → string, as ``--tags a=b`` gives them; anything else is a TypeError before sending."""
+    if tags is None or not isinstance(tags, dict):
+        return  # None is no tags; a non-dict is reported by the core, naming the parameter
+    for k, v in tags.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise TypeError(f"tags: each tag must map a string name to a string value, not {k!r}: {type(v).__name__}")
+
+
 def _timeout(timeout: Optional[float]) -> Optional[float]:
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
         raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
@@ -63,6 +72,7 @@ class Command:
         self.timeout = None if own_timeout else _timeout(timeout)
         dropped = ("self", "query", "stream") if own_timeout else ("self", "query", "stream", "timeout")
         args = {k: v for k, v in args.items() if k not in dropped}
+        _check_tags(args.get("tags"))
         try:
             self.payload = json.dumps(args)
         except TypeError as e:

@@ -23,7 +23,8 @@ class PSCredential:
 
     def __init__(self, UserName: str, Password: str):
         if not isinstance(UserName, str) or not isinstance(Password, str):
-            raise TypeError("PSCredential takes a user name (or app id) and a password (or secret) as strings")
+            raise TypeError("PSCredential takes UserName (a user name or app id) and Password (a password or "
+                            "secret) as strings")
         self.UserName = UserName
         self._password = Password
 
@@ -225,9 +226,11 @@ class Pwsh:
             "Mail": Mail and f"mail eq '{_odata(Mail)}'",
             "DisplayName": DisplayName and f"displayName eq '{_odata(DisplayName)}'",
         }
-        given = [f for f in filters.values() if f]
+        named = [k for k, f in filters.items() if f]
+        given = [filters[k] for k in named]
         if len(given) > 1:
-            raise ValidationError("Parameter set cannot be resolved using the specified named parameters.")
+            raise ValidationError("Parameter set cannot be resolved using the specified named parameters "
+                                  f"(-{' and -'.join(named)} belong to different sets).", parameter=named[0])
         return self._run("ad.user.list", {"filter": given[0] if given else None}, "GraphObject")
 
     def Get_AzADServicePrincipal(self, *, ApplicationId: Optional[str] = None, ObjectId: Optional[str] = None,

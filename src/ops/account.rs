@@ -31,11 +31,12 @@ pub async fn login(client: &Client, a: LoginArgs) -> Result<Outcome> {
                 "usage error: --tenant is required when logging in with --service-principal.",
             )
         })?;
+        let tenant = crate::ids::tenant(&tenant)?;
         client
             .login_service_principal(&tenant, &username, &password)
             .await?;
     } else {
-        let tenant = a.tenant.unwrap_or_else(|| "organizations".into());
+        let tenant = crate::ids::tenant(a.tenant.as_deref().unwrap_or("organizations"))?;
         client.login_user(&tenant, &username, &password).await?;
     }
     list(client)

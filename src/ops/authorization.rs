@@ -301,7 +301,15 @@ pub struct DeleteArgs {
 
 pub async fn assignment_delete(client: &Client, a: DeleteArgs) -> Result<Outcome> {
     let targets: Vec<String> = match &a.ids {
-        Some(ids) => ids.iter().map(|i| ids::scope(i)).collect::<Result<_>>()?,
+        Some(ids) => ids
+            .iter()
+            .map(|i| {
+                ids::scope(i).map_err(|e| Error {
+                    parameter: Some("ids".into()),
+                    ..e
+                })
+            })
+            .collect::<Result<_>>()?,
         None => {
             if a.assignee.is_none() && a.role.is_none() && a.scope.is_none() {
                 return Err(Error::invalid_param("ids", "usage error: please provide --ids, or at least one of --assignee, --role, --scope."));

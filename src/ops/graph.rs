@@ -140,7 +140,7 @@ pub struct ShowArgs {
 
 async fn show(client: &Client, collection: &str, filter_key: &str, id: &str) -> Result<Outcome> {
     let tenant = current_tenant(client)?;
-    crate::ids::name("id", id)?;
+    crate::ids::query_value("id", id)?;
     let found = if crate::ids::is_guid(id) {
         objects_by_ids(client, &tenant, &[id.to_string()]).await?
     } else {

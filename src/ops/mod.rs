@@ -168,10 +168,24 @@ fn parse<T: DeserializeOwned>(args: Value) -> Result<T> {
                 "missing required argument: {}",
                 inner.trim_start_matches("missing field ").replace('`', "'")
             ))
+        } else if is_secret_field(&path) {
+            // serde quotes the offending value; a mistyped secret must not end up in the message.
+            let expected = inner.split(", expected ").nth(1).unwrap_or("a string");
+            Error::type_error(format!(
+                "{path}: invalid type (value not shown), expected {expected}"
+            ))
         } else {
             Error::type_error(format!("{path}: {inner}"))
         }
     })
+}
+
+/// Argument names whose values are secrets (passwords, client secrets, tokens).
+fn is_secret_field(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    ["password", "secret", "token"]
+        .iter()
+        .any(|w| p.contains(w))
 }
 
 // ---- shared helpers for the operation files -------------------------------------------------------

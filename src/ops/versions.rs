@@ -108,8 +108,14 @@ fn source(a: &CreateArgs, sub: &str) -> Result<Value> {
 
 fn publishing_profile(a: &CreateArgs, location: &str) -> Result<Value> {
     let regions = match &a.target_regions {
-        Some(r) if !r.is_empty() => target_regions(r)?,
-        _ => vec![json!({"name": location})],
+        Some(r) if r.is_empty() => {
+            return Err(Error::invalid_param(
+                "target_regions",
+                "argument --target-regions: expected at least one argument",
+            ))
+        }
+        Some(r) => target_regions(r)?,
+        None => vec![json!({"name": location})],
     };
     let mut p = json!({"targetRegions": regions});
     if let Some(n) = a.replica_count {

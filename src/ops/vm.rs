@@ -63,7 +63,7 @@ fn gallery_path_id(image: &str, root: &str) -> bool {
         && parts[0].eq_ignore_ascii_case(root)
         && parts[2].eq_ignore_ascii_case("images")
         && parts[4].eq_ignore_ascii_case("versions")
-        && parts.iter().all(|p| !p.is_empty())
+        && parts.iter().all(|p| ids::plain_id_segment(p))
 }
 
 pub fn classify(image: &str) -> Result<(ImageRef, Option<&'static str>)> {
