@@ -121,12 +121,24 @@ impl Client {
 
     // ---- logins and subscriptions -------------------------------------------------------------------
 
+    /// A secret or password goes to the authority only over https (or an opted-in loopback http).
+    fn check_authority(&self) -> Result<()> {
+        let url = Url::parse(&self.cloud.active_directory).map_err(|e| {
+            Error::invalid_param(
+                "cloud",
+                format!("The cloud's active_directory endpoint is not a URL: {e}"),
+            )
+        })?;
+        crate::pipeline::auth::check_secure(&url, self.cloud.allow_http_loopback)
+    }
+
     pub async fn login_service_principal(
         &self,
         tenant: &str,
         client_id: &str,
         secret: &str,
     ) -> Result<Vec<Subscription>> {
+        self.check_authority()?;
         let cred: Arc<dyn Credential> = Arc::new(ClientSecret::new(
             &self.cloud,
             self.http.clone(),
@@ -144,6 +156,7 @@ impl Client {
         username: &str,
         password: &str,
     ) -> Result<Vec<Subscription>> {
+        self.check_authority()?;
         let cred: Arc<dyn Credential> = Arc::new(UserPasswordCredential::new(
             self.http.clone(),
             &self.cloud.active_directory,
@@ -310,6 +323,10 @@ impl TokenProvider for Client {
     fn aux_separator(&self) -> &str {
         &self.aux_separator
     }
+
+    fn allow_http_loopback(&self) -> bool {
+        self.cloud.allow_http_loopback
+    }
 }
 
 /// Token source for the requests made while a login is being set up.
@@ -323,6 +340,10 @@ impl TokenProvider for SingleLogin<'_> {
 
     async fn graph_token(&self, _tenant: &str) -> Result<Secret> {
         self.0.credential.token(&self.1.graph_scope).await
+    }
+
+    fn allow_http_loopback(&self) -> bool {
+        self.1.allow_http_loopback
     }
 }
 

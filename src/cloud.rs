@@ -21,6 +21,10 @@ pub struct Cloud {
     /// PEM of an extra certificate authority to trust (the emulator's); never trusted globally.
     #[serde(default)]
     pub ca_pem: Option<String>,
+    /// Lets tokens and secrets go over plain http, to loopback endpoints only (a local test server the
+    /// caller runs); every other http endpoint is refused before anything is sent.
+    #[serde(default)]
+    pub allow_http_loopback: bool,
 }
 
 fn default_arm_scope() -> String {
@@ -73,6 +77,7 @@ impl Cloud {
             arm_scope: arm_scope.into(),
             graph_scope: graph_scope.into(),
             ca_pem: None,
+            allow_http_loopback: false,
         })
     }
 

@@ -25,6 +25,8 @@ pub enum ErrorKind {
     ServiceResponse,
     /// A blocking wait ran past its timeout (`TimeoutError`).
     Timeout,
+    /// A bug in galleryshare itself, e.g. a Rust panic caught at the boundary (`AzureError`).
+    Internal,
 }
 
 /// The ARM error envelope, `{"error": {code, message, target, details}}`.

@@ -8,6 +8,8 @@ pub mod cloud;
 pub mod credentials;
 pub mod emulator;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod ids;
 pub mod ops;
 pub mod pipeline;

@@ -11,7 +11,8 @@ from . import _core
 
 @dataclass(frozen=True)
 class Cloud:
-    """Endpoints of an Azure cloud. ``ca_pem`` adds a certificate authority trusted by this client only."""
+    """Endpoints of an Azure cloud. ``ca_pem`` adds a certificate authority trusted by this client only;
+    ``allow_http_loopback=True`` lets a loopback ``http://`` endpoint receive tokens (anything else needs https)."""
 
     name: str
     resource_manager: str
@@ -20,6 +21,8 @@ class Cloud:
     arm_scope: str = "https://management.azure.com/.default"
     graph_scope: str = "https://graph.microsoft.com/.default"
     ca_pem: Optional[str] = field(default=None, repr=False)
+    #: Plain http is refused for tokens and secrets; this allows it for loopback endpoints only (a local test server).
+    allow_http_loopback: bool = False
 
     @classmethod
     def named(cls, name: str) -> "Cloud":

@@ -76,12 +76,39 @@ async fn directory(State(shared): State<Arc<Shared>>) -> Response {
     Json(shared.directory.to_json(true)).into_response()
 }
 
+/// Tokens this emulator signed, by emulator (its control key), newest last, at most `ISSUED_MAX` each.
+/// Only for leak tests (`GET /_emulator/issued-tokens`): they are short-lived tokens of this emulator.
+static ISSUED: std::sync::LazyLock<
+    parking_lot::Mutex<std::collections::HashMap<String, Vec<String>>>,
+> = std::sync::LazyLock::new(Default::default);
+const ISSUED_MAX: usize = 10_000;
+
+/// Called by the token endpoint for every access token it signs.
+pub(crate) fn record_issued_token(shared: &Shared, token: &str) {
+    let mut all = ISSUED.lock();
+    let mine = all.entry(shared.control_key.clone()).or_default();
+    if mine.len() == ISSUED_MAX {
+        mine.remove(0);
+    }
+    mine.push(token.to_string());
+}
+
+async fn issued_tokens(State(shared): State<Arc<Shared>>) -> Response {
+    let tokens = ISSUED
+        .lock()
+        .get(&shared.control_key)
+        .cloned()
+        .unwrap_or_default();
+    Json(json!({ "value": tokens })).into_response()
+}
+
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/_emulator/requests", get(requests).delete(clear_requests))
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/config", put(config))
         .route("/_emulator/directory", get(directory))
+        .route("/_emulator/issued-tokens", get(issued_tokens))
         .route_layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
 }

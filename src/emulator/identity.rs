@@ -350,8 +350,10 @@ fn issue(
         }
     };
     claims.aud = audience.to_string();
+    let access_token = shared.signer.sign(&claims);
+    super::control::record_issued_token(shared, &access_token);
     let mut body = json!({"token_type": "Bearer", "expires_in": LIFETIME_SECS, "ext_expires_in": LIFETIME_SECS,
-                          "access_token": shared.signer.sign(&claims)});
+                          "access_token": access_token});
     if grant == "password" {
         body["scope"] = json!(scope);
     }

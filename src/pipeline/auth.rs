@@ -1,5 +1,5 @@
 //! Bearer auth: the token for the request's tenant, plus auxiliary tokens for other tenants.
-//! Tokens are only ever sent over https.
+//! Tokens are only ever sent over https (or to a loopback http endpoint the cloud opted into).
 
 use super::{next, Auth, Context, Policy, Request, Response};
 use crate::error::{Error, ErrorKind, Result};
@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use azure_core::credentials::Secret;
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use std::sync::Arc;
+use url::Url;
 
 /// Where tokens come from (the session's logins).
 #[async_trait]
@@ -17,6 +18,40 @@ pub trait TokenProvider: Send + Sync {
     fn aux_separator(&self) -> &str {
         ", "
     }
+    /// Whether the cloud opted into plain http for loopback endpoints (see `check_secure`).
+    fn allow_http_loopback(&self) -> bool {
+        false
+    }
+}
+
+/// Tokens and secrets go only over https, or over http to a loopback host when the cloud opted in.
+/// Checked before a token is even requested, so a bad endpoint costs no request.
+pub fn check_secure(url: &Url, allow_http_loopback: bool) -> Result<()> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_http_loopback && is_loopback(url) => Ok(()),
+        "http" if is_loopback(url) => Err(Error::new(
+            ErrorKind::ServiceRequest,
+            format!("Refusing to send a bearer token or secret over plain http to {}; this loopback endpoint needs Cloud(..., allow_http_loopback=True).", origin(url)),
+        )),
+        _ => Err(Error::new(
+            ErrorKind::ServiceRequest,
+            format!("Refusing to send a bearer token or secret over plain http to {}; use https.", origin(url)),
+        )),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
 }
 
 pub struct AuthPolicy;
@@ -29,18 +64,15 @@ impl Policy for AuthPolicy {
         req: &mut Request,
         rest: &[Arc<dyn Policy>],
     ) -> Result<Response> {
+        if !matches!(req.auth, Auth::None) {
+            check_secure(&req.url, ctx.tokens.allow_http_loopback())?;
+        }
         let token = match &req.auth {
             Auth::None => None,
             Auth::Arm(t) => Some(ctx.tokens.arm_token(t).await?),
             Auth::Graph(t) => Some(ctx.tokens.graph_token(t).await?),
         };
         if let Some(token) = token {
-            if req.url.scheme() != "https" {
-                return Err(Error::new(
-                    ErrorKind::ServiceRequest,
-                    "Refusing to send a bearer token over plain http; use https.",
-                ));
-            }
             req.headers.insert(
                 AUTHORIZATION,
                 sensitive(&format!("Bearer {}", token.secret()))?,
@@ -67,4 +99,22 @@ fn sensitive(value: &str) -> Result<HeaderValue> {
         .map_err(|_| Error::auth("The token contains characters not allowed in a header."))?;
     v.set_sensitive(true);
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_go_over_https_or_an_opted_in_loopback_only() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert!(check_secure(&u("https://example.com/x"), false).is_ok());
+        assert!(check_secure(&u("http://example.invalid/x"), true).is_err());
+        assert!(check_secure(&u("http://127.0.0.1:8080/x"), false).is_err());
+        assert!(check_secure(&u("http://127.0.0.1:8080/x"), true).is_ok());
+        assert!(check_secure(&u("http://[::1]:8080/x"), true).is_ok());
+        assert!(check_secure(&u("http://localhost/x"), true).is_ok());
+        assert!(check_secure(&u("http://localhost.example.com/x"), true).is_err());
+        assert!(check_secure(&u("ftp://127.0.0.1/x"), true).is_err());
+    }
 }

@@ -1,7 +1,7 @@
 //! The request pipeline: an ordered list of policies ending in the transport, as in azure-core.
 //! Order: request id → retry → (per try) auth → logging → transport.
 
-mod auth;
+pub mod auth;
 mod logging;
 pub mod lro;
 pub mod pager;
@@ -9,6 +9,8 @@ mod retry;
 mod transport;
 
 pub use auth::TokenProvider;
+#[cfg(test)]
+pub(crate) use retry::parse_retry_after;
 pub use retry::RetryOptions;
 
 use crate::error::Result;

@@ -16,6 +16,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::ServiceRequest => "ServiceRequestError",
         ErrorKind::ServiceResponse => "ServiceResponseError",
         ErrorKind::Timeout => "OperationTimeoutError",
+        ErrorKind::Internal => "AzureError",
     }
 }
 
@@ -24,6 +25,19 @@ pub fn to_py(e: Error) -> PyErr {
         return PyTypeError::new_err(e.message);
     }
     Python::attach(|py| build(py, &e).unwrap_or_else(|err| err))
+}
+
+/// A Rust panic caught at the boundary, as a `gs.AzureError` (the interpreter never aborts).
+pub fn from_panic(payload: Box<dyn std::any::Any + Send>) -> PyErr {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    to_py(Error::new(
+        ErrorKind::Internal,
+        format!("Internal error in galleryshare (a Rust panic: {what}). Please report it."),
+    ))
 }
 
 fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {

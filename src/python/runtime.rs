@@ -2,8 +2,10 @@
 //! blocking wait that releases the GIL and still answers Ctrl-C promptly, and the awaitable form.
 
 use crate::progress::{self, Slot};
+use futures::FutureExt;
 use pyo3::prelude::*;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 pub fn runtime() -> &'static tokio::runtime::Runtime {
@@ -30,7 +32,7 @@ where
     let slot = Slot::default();
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let task = runtime().spawn(progress::track(slot.clone(), async move {
-        let _ = tx.send(fut.await);
+        let _ = tx.send(AssertUnwindSafe(fut).catch_unwind().await);
     }));
     let mut display = Display::new(progress);
     let outcome = receive(py, rx, timeout, &slot, &mut display);
@@ -38,7 +40,11 @@ where
         task.abort();
     }
     display.close();
-    outcome
+    match outcome? {
+        Some(Ok(v)) => Ok(Some(v)),
+        Some(Err(panic)) => Err(super::errors::from_panic(panic)),
+        None => Ok(None),
+    }
 }
 
 fn receive<T: Send>(
@@ -71,9 +77,9 @@ fn receive<T: Send>(
                 }
             }
             Err(RecvTimeoutError::Disconnected) => {
-                return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                    "the operation's task ended without a result (it panicked)",
-                ));
+                return Err(super::errors::from_panic(Box::new(
+                    "the operation's task ended without a result",
+                )));
             }
         }
     }
@@ -127,5 +133,24 @@ pub fn awaitable<'py, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = PyResult<Py<PyAny>>> + Send + 'static,
 {
-    pyo3_async_runtimes::tokio::future_into_py(py, fut)
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(result) => result,
+            Err(panic) => Err(super::errors::from_panic(panic)),
+        }
+    })
+}
+
+/// Test hook: panics in a plain call (`"call"`), in a future waited on (`"wait"`), or in an awaitable
+/// (`"await"`, returned), to prove a panic arrives as an exception and never aborts the interpreter.
+#[pyfunction]
+pub fn _panic_for_test(py: Python<'_>, place: &str) -> PyResult<Py<PyAny>> {
+    match place {
+        "call" => panic!("test panic in a call"),
+        "wait" => block_on(py, async { panic!("test panic in a waited future") }),
+        "await" => Ok(awaitable(py, async { panic!("test panic in an awaitable") })?.unbind()),
+        _ => Err(pyo3::exceptions::PyValueError::new_err(
+            "place must be 'call', 'wait' or 'await'",
+        )),
+    }
 }
