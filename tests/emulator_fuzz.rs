@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
-const CASES: u32 = 250;
+const CASES: u32 = 1_000;
 const SEED: [u8; 32] = *b"galleryshare-emulator-fuzz-2026!";
 
 fn runner() -> TestRunner {
@@ -101,15 +101,20 @@ async fn mutated_tokens_and_aux_headers_get_json_errors_and_the_server_stays_up(
         .await;
     assert_eq!(before.0, 200);
 
-    let strategy = (
-        mutated(token.clone()),
-        mutated(token.clone()),
-        any::<bool>(),
+    // Up to 5 auxiliary tokens (ARM takes at most 3), joined as the CLI (", ") or PowerShell (";") does.
+    let aux_list = (
+        prop::collection::vec(mutated(token.clone()), 1..6),
+        prop::sample::select(vec![", ", ";", ",", " "]),
     );
+    let strategy = (mutated(token.clone()), aux_list, any::<bool>());
     runner()
-        .run(&strategy, |(bearer, aux, with_aux)| {
+        .run(&strategy, |(bearer, (aux, sep), with_aux)| {
             let auth = format!("Bearer {bearer}");
-            let aux = format!("Bearer {aux}");
+            let aux = aux
+                .iter()
+                .map(|t| format!("Bearer {t}"))
+                .collect::<Vec<_>>()
+                .join(sep);
             let mut headers = vec![("authorization", auth.as_str())];
             if with_aux {
                 headers.push(("x-ms-authorization-auxiliary", aux.as_str()));

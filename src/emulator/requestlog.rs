@@ -52,6 +52,20 @@ fn auxiliary_token_count(request: &Request) -> usize {
         })
 }
 
+/// The router answers a wrong method on a fixed route (GET on the token endpoint) with an empty 405;
+/// Azure answers JSON, so clients (and the fuzz test) can read the error.
+fn json_method_not_allowed(response: Response, method: &str) -> Response {
+    use axum::response::IntoResponse;
+    if response.status() != axum::http::StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let body = json!({"error": {"code": "MethodNotAllowed",
+        "message": format!("The requested resource does not support http method '{method}'.")}});
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    (parts, axum::Json(body)).into_response()
+}
+
 /// Middleware recording every non-control request after it is answered.
 pub(crate) async fn record(
     State(shared): State<Arc<Shared>>,
@@ -67,7 +81,7 @@ pub(crate) async fn record(
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let response = next.run(request).await;
+    let response = json_method_not_allowed(next.run(request).await, &method);
     let caller = response.extensions().get::<LoggedCaller>();
     let time = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;
     shared.log.push(json!({
