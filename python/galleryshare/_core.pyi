@@ -4,7 +4,7 @@ from typing import Any, Awaitable, Dict, Optional
 
 from typing_extensions import final
 
-__all__ = ["Client", "Emulator", "Pages", "Poller", "__version__", "cloud_named", "default_seed_json", "shape_pwsh"]
+__all__ = ["Client", "Emulator", "Pages", "Poller", "_panic_for_test", "__version__", "cloud_named", "default_seed_json", "shape_pwsh"]
 __version__: str
 
 @final
