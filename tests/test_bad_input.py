@@ -180,7 +180,7 @@ PS = [
     ("VM is a dict", lambda ps: ps.New_AzVM(ResourceGroupName="rg", Location="eastus", VM={"a": 1}), VE, "VM"),
     ("Tag is a list", lambda ps: ps.New_AzResourceGroup(Name="rg", Location="eastus", Tag=["a"]), VE, "tags"),
     ("Permission unknown", lambda ps: ps.New_AzGallery(ResourceGroupName="rg", Name="g", Location="eastus",
-                                                       Permission="bad"), VAL, "permissions"),
+                                                       Permission="bad"), VAL, "Permission"),
     ("Expand unknown", lambda ps: ps.Get_AzGallery(ResourceGroupName="rg", Name="g", Expand="Everything"), VAL,
      "Expand"),
     ("share lists without -Share", lambda ps: ps.Update_AzGallery(ResourceGroupName="rg", Name="g", Subscription=[SUB]),
@@ -188,7 +188,7 @@ PS = [
     ("-Reset without -Share", lambda ps: ps.Update_AzGallery(ResourceGroupName="rg", Name="g", Reset=True), VAL,
      "Share"),
     ("-Share with a bad tenant", lambda ps: ps.Update_AzGallery(ResourceGroupName="rg", Name="g", Share=True,
-                                                                Tenant=["nope"]), VAL, "tenant_ids"),
+                                                                Tenant=["nope"]), VAL, "Tenant"),
     ("-ServicePrincipal without -Tenant", lambda ps: ps.Connect_AzAccount(ServicePrincipal=True,
                                                                           Credential=gs.PSCredential("a", "b")),
      VAL, "Tenant"),
@@ -200,17 +200,17 @@ PS = [
         ObjectId=SUB, RoleDefinitionName="Reader", ResourceGroupName="rg", ResourceName="g"), VAL, "ResourceType"),
     ("OsType unknown", lambda ps: ps.New_AzGalleryImageDefinition(
         ResourceGroupName="rg", GalleryName="g", Name="i", Location="eastus", Publisher="p", Offer="o", Sku="s",
-        OsState="Generalized", OsType="Mac"), VAL, "os_type"),
+        OsState="Generalized", OsType="Mac"), VAL, "OsType"),
     ("gallery Name path injection", lambda ps: ps.Get_AzGallery(ResourceGroupName="rg", Name="a/../b"), VAL,
-     "gallery_name"),
-    ("ResourceGroupName with a query", lambda ps: ps.Get_AzGallery(ResourceGroupName="rg?x=1"), VAL, "resource_group"),
-    ("Location with punctuation", lambda ps: ps.Get_AzGallery(Location="east us!"), VAL, "location"),
+     "Name"),
+    ("ResourceGroupName with a query", lambda ps: ps.Get_AzGallery(ResourceGroupName="rg?x=1"), VAL, "ResourceGroupName"),
+    ("Location with punctuation", lambda ps: ps.Get_AzGallery(Location="east us!"), VAL, "Location"),
     ("ObjectId not a GUID", lambda ps: ps.New_AzRoleAssignment(ObjectId="me", RoleDefinitionName="Reader",
-                                                               Scope=GALLERY_ID), VAL, "assignee_object_id"),
-    ("Scope malformed", lambda ps: ps.Get_AzRoleAssignment(Scope="subscriptions"), VAL, "scope"),
+                                                               Scope=GALLERY_ID), VAL, "ObjectId"),
+    ("Scope malformed", lambda ps: ps.Get_AzRoleAssignment(Scope="subscriptions"), VAL, "Scope"),
     ("image version name", lambda ps: ps.Get_AzGalleryImageVersion(ResourceGroupName="rg", GalleryName="g",
                                                                     GalleryImageDefinitionName="i", Name="latest!"),
-     VAL, "gallery_image_version"),
+     VAL, "Name"),
 ]
 
 ROWS = [("az", *r) for r in AZ] + [("pwsh", *r) for r in PS]
@@ -239,6 +239,8 @@ def test_bad_input_is_refused_before_sending(emu, contoso, ps, mirror, name, cal
         assert isinstance(e.value, ValueError)
         assert e.value.parameter == param, f"{name}: {e.value.parameter!r} ({e.value})"
         assert str(e.value), "empty message"
+        if mirror == "pwsh":  # a cmdlet's error names its own PascalCase parameter
+            assert param in str(e.value), f"{name}: {e.value}"
     else:
         assert type(e.value) is TypeError, f"{name}: {type(e.value).__name__}: {e.value}"
         assert param in str(e.value), f"{name}: {e.value}"
@@ -271,3 +273,22 @@ def test_names_that_would_escape_the_path_are_refused_or_encoded(emu, contoso):
         prefix = f"/subscriptions/{contoso.account.show(query='id')}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/"
         assert paths[0].startswith(prefix), (name, paths)
         assert "/" not in paths[0][len(prefix):], (name, paths)  # the name stayed one (encoded) segment
+
+
+def test_async_cmdlets_name_the_powershell_parameter_too(emu):
+    import asyncio
+
+    app = emu.directory.app("contoso-admin")
+
+    async def run():
+        ps = gs.aio.Pwsh(cloud=emu.cloud)
+        await ps.Connect_AzAccount(ServicePrincipal=True, Credential=gs.PSCredential(app.client_id, app.secret),
+                                   Tenant=emu.directory.tenant("contoso").id, Subscription="contoso-prod")
+        emu.clear_requests()
+        with pytest.raises(gs.ValidationError) as e:
+            await ps.Get_AzGalleryImageDefinition(ResourceGroupName="rg", GalleryName="bad-name!", Name="i")
+        return e.value
+
+    err = asyncio.run(run())
+    assert err.parameter == "GalleryName" and "'GalleryName'" in str(err)
+    assert emu.requests() == []

@@ -15,6 +15,7 @@ from . import _core
 from ._cloud import Cloud
 from ._progress import Progress
 from ._tables import result_table
+from .exceptions import ValidationError
 
 
 def _compile(query: Optional[str]) -> Any:
@@ -28,8 +29,6 @@ def _compile(query: Optional[str]) -> Any:
     try:
         return jmespath.compile(query)
     except jmespath.exceptions.ParseError as e:
-        from .exceptions import ValidationError
-
         raise ValidationError(f"argument --query: invalid jmespath_type value: {query!r} ({e})", parameter="query") from None
 
 
@@ -59,11 +58,13 @@ def _timeout(timeout: Optional[float]) -> Optional[float]:
 class Command:
     """One command, checked and encoded (so bad input fails at the call, before anything is sent)."""
 
-    __slots__ = ("op", "payload", "kind", "query", "then", "timeout")
+    __slots__ = ("op", "payload", "kind", "query", "then", "timeout", "param_name")
 
     def __init__(self, op: str, args: Dict[str, Any], query: Optional[str], kind: Optional[str],
                  then: Optional[Callable[[Any], Any]], timeout: Optional[float]):
         self.op = op
+        #: How the mirror names a parameter the core refused (PowerShell's names for a cmdlet); None: as is.
+        self.param_name: Optional[Callable[[str, str], str]] = None
         self.query = _compile(query)
         self.kind = kind
         self.then = then
@@ -77,6 +78,16 @@ class Command:
             self.payload = json.dumps(args)
         except TypeError as e:
             raise TypeError(f"{op}: {e}") from None
+
+    def renamed(self, e: Any) -> Any:
+        """A ValidationError from the core, naming the parameter as the mirror's caller wrote it."""
+        if self.param_name is None or e.parameter is None:
+            return e
+        name = self.param_name(self.op, e.parameter)
+        if name == e.parameter:
+            return e
+        return type(e)(f"Cannot validate argument on parameter '{name}'. {e.message}", status_code=e.status_code,
+                       error=e.error, parameter=name)
 
     def finish(self, text: str) -> Any:
         """The JSON text of a result as the facade returns it: query applied, then post-processed."""
@@ -154,6 +165,8 @@ class Session:
             raise TypeError(f"progress must be True or False, not {type(progress).__name__}")
         self.cloud = cloud
         self.progress = progress
+        #: Set by the PowerShell mirror: (op, CLI dest name) -> the cmdlet's parameter name.
+        self.param_name: Optional[Callable[[str, str], str]] = None
         self.native = _core.Client(cloud._json(), dict(api_versions or {}), aux_separator)
 
     # ---- how commands run (overridden by the asyncio session) ----------------------------------------
@@ -161,21 +174,28 @@ class Session:
     def call(self, op: str, args: Dict[str, Any], query: Optional[str] = None, *,
              then: Optional[Callable[[Any], Any]] = None) -> Any:
         """Runs a command with the CLI shape; ``stream=True`` and ``timeout=`` in ``args`` are honoured."""
-        return self._run(Command(op, args, query, None, then, args.get("timeout")), bool(args.get("stream")))
+        return self._run(self.command(op, args, query, None, then, args.get("timeout")), bool(args.get("stream")))
 
     def call_pwsh(self, op: str, args: Dict[str, Any], kind: Optional[str], *,
                   then: Optional[Callable[[Any], Any]] = None) -> Any:
         """Like `call`, presenting the result as a PowerShell object of `kind` (no JMESPath)."""
-        return self._run(Command(op, args, None, kind, then, None), False)
+        return self._run(self.command(op, args, None, kind, then, None), False)
+
+    def command(self, op: str, args: Dict[str, Any], query: Optional[str], kind: Optional[str],
+                then: Optional[Callable[[Any], Any]], timeout: Optional[float]) -> Command:
+        cmd = Command(op, args, query, kind, then, timeout)
+        cmd.param_name = self.param_name
+        return cmd
 
     def _run(self, cmd: Command, stream: bool) -> Any:
         if stream and cmd.query is not None:
-            from .exceptions import ValidationError
-
             raise ValidationError("query cannot be combined with stream=True (a query needs the whole list)",
                                   parameter="query")
-        out = self.native.invoke(cmd.op, cmd.payload, cmd.kind, stream, cmd.timeout,
-                                 Progress.maybe(self.progress, cmd.op))
+        try:
+            out = self.native.invoke(cmd.op, cmd.payload, cmd.kind, stream, cmd.timeout,
+                                     Progress.maybe(self.progress, cmd.op))
+        except ValidationError as e:
+            raise cmd.renamed(e) from None
         if isinstance(out, str):
             return cmd.finish(out)
         if isinstance(out, _core.Pages):

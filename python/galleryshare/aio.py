@@ -21,6 +21,7 @@ from . import _core
 from . import az as _az
 from . import pwsh as _pwsh
 from ._session import Command, Session
+from .exceptions import ValidationError
 
 __all__ = ["AsyncPoller", "Az", "Pwsh"]
 
@@ -70,7 +71,10 @@ class AsyncCall:
 
     async def _result(self) -> Any:
         c = self._command
-        out = await self._native.invoke_async(c.op, c.payload, c.kind, False, c.timeout)
+        try:
+            out = await self._native.invoke_async(c.op, c.payload, c.kind, False, c.timeout)
+        except ValidationError as e:
+            raise c.renamed(e) from None
         if isinstance(out, str):
             return c.finish(out)
         return AsyncPoller(out, c)
@@ -81,11 +85,12 @@ class AsyncCall:
     async def _items(self) -> AsyncIterator[Any]:
         c = self._command
         if c.query is not None:
-            from .exceptions import ValidationError
-
             raise ValidationError("query cannot be combined with async iteration (a query needs the whole list)",
                                   parameter="query")
-        out = await self._native.invoke_async(c.op, c.payload, c.kind, True, c.timeout)
+        try:
+            out = await self._native.invoke_async(c.op, c.payload, c.kind, True, c.timeout)
+        except ValidationError as e:
+            raise c.renamed(e) from None
         if isinstance(out, _core.Pages):
             while True:
                 page = await out.next_page_async()
@@ -109,11 +114,11 @@ class AsyncSession(Session):
 
     def call(self, op: str, args: Dict[str, Any], query: Optional[str] = None, *,
              then: Optional[Callable[[Any], Any]] = None) -> Any:
-        return AsyncCall(self.native, Command(op, args, query, None, then, args.get("timeout")))
+        return AsyncCall(self.native, self.command(op, args, query, None, then, args.get("timeout")))
 
     def call_pwsh(self, op: str, args: Dict[str, Any], kind: Optional[str], *,
                   then: Optional[Callable[[Any], Any]] = None) -> Any:
-        return AsyncCall(self.native, Command(op, args, None, kind, then, None))
+        return AsyncCall(self.native, self.command(op, args, None, kind, then, None))
 
     async def steps(self, gen: Generator[Any, Any, Any]) -> Any:  # type: ignore[override]
         value = None

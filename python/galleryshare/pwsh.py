@@ -129,6 +129,39 @@ def _need(**params: Any) -> None:
                                   parameter=name)
 
 
+# How PowerShell names the parameters the core validates under their CLI names. Where one CLI name stands for
+# two cmdlet parameters, the command decides: `gallery_name` is -Name on a gallery cmdlet and -GalleryName on an
+# image cmdlet.
+_PS_PARAMETERS = {
+    "resource_group": "ResourceGroupName", "location": "Location", "name": "Name", "description": "Description",
+    "tags": "Tag", "permissions": "Permission", "subscription_ids": "Subscription", "tenant_ids": "Tenant",
+    "publisher_uri": "PublisherUri", "publisher_email": "PublisherContact", "eula": "Eula",
+    "public_name_prefix": "PublicNamePrefix", "gallery_unique_name": "GalleryUniqueName",
+    "public_gallery_name": "GalleryPublicName", "shared_to": "Scope", "gallery_image_version": "Name",
+    "publisher": "Publisher", "offer": "Offer", "sku": "Sku", "os_type": "OsType", "os_state": "OsState",
+    "hyper_v_generation": "HyperVGeneration", "managed_image": "SourceImageId", "target_regions": "TargetRegion",
+    "replica_count": "ReplicaCount", "storage_account_type": "StorageAccountType",
+    "end_of_life_date": "EndOfLifeDate", "exclude_from_latest": "PublishingProfileExcludeFromLatest",
+    "scope": "Scope", "role": "RoleDefinitionName", "assignee_object_id": "ObjectId",
+    "assignee_principal_type": "ObjectType", "subscription": "Subscription", "tenant": "Tenant",
+    "vnet_name": "VirtualNetworkName", "nsg": "SecurityGroupName", "instance_count": "InstanceCount",
+    "upgrade_policy_mode": "UpgradePolicyMode", "vm_sku": "VmSize", "spn": "ServicePrincipalName",
+}
+_PS_REMOVE = {"subscription_ids": "RemoveSubscription", "tenant_ids": "RemoveTenant"}
+
+
+def _ps_parameter(op: str, dest: str) -> str:
+    """The cmdlet parameter behind the CLI dest name `dest` of command `op` (the dest itself if none)."""
+    image_level = op.startswith(("sig.image_definition.", "sig.image_version."))
+    if dest == "gallery_name":
+        return "GalleryName" if image_level else "Name"
+    if dest == "gallery_image_definition":
+        return "GalleryImageDefinitionName" if op.startswith("sig.image_version.") else "Name"
+    if op == "sig.share.remove" and dest in _PS_REMOVE:
+        return _PS_REMOVE[dest]
+    return _PS_PARAMETERS.get(dest, dest)
+
+
 class Pwsh:
     """An Azure PowerShell session: ``ps = gs.Pwsh()`` or ``gs.Pwsh(cloud=emulator.cloud)``."""
 
@@ -138,6 +171,7 @@ class Pwsh:
                  progress: bool = True):
         # PowerShell joins auxiliary tokens with ";" where the CLI uses ", ".
         self._s = self._Session(resolve(cloud), api_versions, ";", progress)
+        self._s.param_name = _ps_parameter
 
     def _run(self, op: str, args: Dict[str, Any], kind: Optional[str] = "Resource", unroll: bool = True,
              unwrap: Optional[str] = None, then: Optional[Callable[[Any], Any]] = None) -> Any:
