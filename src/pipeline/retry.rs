@@ -18,10 +18,11 @@ pub struct RetryOptions {
     pub max_total: Duration,
 }
 
+/// azure-core's defaults: 10 retries, 0.8 s backoff factor; and a bound on the whole call's time.
 impl Default for RetryOptions {
     fn default() -> Self {
         RetryOptions {
-            max_retries: 4,
+            max_retries: 10,
             initial_delay: Duration::from_millis(800),
             max_delay: Duration::from_secs(60),
             max_total: Duration::from_secs(180),
