@@ -343,3 +343,104 @@ pub(crate) mod unix_time {
         OffsetDateTime::from_unix_timestamp_nanos(nanos as i128).map_err(D::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::lro::{self, OperationFault};
+    use crate::emulator::store::{Provisioning, ResourceGroup};
+    use std::time::{Duration, Instant};
+
+    fn temp_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("gs-persist-{}", uuid::Uuid::new_v4()));
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_world_round_trips_with_its_clocks_as_time_left() {
+        let mut world = World::default();
+        let mut rg = ResourceGroup::new("RG", "eastus");
+        rg.tags = json!({"a": "b"});
+        world
+            .subscriptions
+            .entry("s".into())
+            .or_default()
+            .resource_groups
+            .insert("rg".into(), rg);
+        let mut op = lro::begin(
+            &mut world,
+            "s",
+            "eastus",
+            "v",
+            Duration::from_secs(60),
+            None,
+        );
+        op.fault = Some(OperationFault::Hang);
+        world.operations.insert(op.id.clone(), op.clone());
+        let pending = Provisioning {
+            verb: "Creating",
+            done_at: Instant::now() + Duration::from_secs(30),
+        };
+        let text = serde_json::to_string(&SnapshotRef {
+            v: VERSION,
+            world: &world,
+        })
+        .unwrap();
+        let back: Snapshot = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            back.world.resource_group("s", "RG").unwrap().tags,
+            json!({"a": "b"})
+        );
+        let restored = &back.world.operations[&op.id];
+        assert_eq!(restored.fault, Some(OperationFault::Hang));
+        assert!(!restored.is_done());
+        assert_eq!(restored.start.unix_timestamp(), op.start.unix_timestamp());
+        let p: Provisioning =
+            serde_json::from_value(serde_json::to_value(&pending).unwrap()).unwrap();
+        assert_eq!(p.state(), "Creating");
+        let left = p.done_at - Instant::now();
+        assert!(left > Duration::from_secs(20) && left <= Duration::from_secs(30));
+        let done: Provisioning =
+            serde_json::from_value(json!({"verb": "Updating", "done_at": -5000})).unwrap();
+        assert_eq!(done.state(), "Succeeded");
+    }
+
+    #[test]
+    fn atomic_writes_replace_the_file_and_leave_no_temp_file() {
+        let dir = temp_dir();
+        let path = dir.join("x.json");
+        write_atomic(&path, b"1").unwrap();
+        write_atomic(&path, b"2").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"2");
+        assert!(!dir.join("x.json.tmp").exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn identical_snapshots_are_written_once() {
+        let dir = temp_dir();
+        let store = Store {
+            dir: dir.clone(),
+            last: Mutex::new(None),
+        };
+        let world = Mutex::new(World::default());
+        store.save_current(&world).unwrap();
+        let first = fs::metadata(dir.join(WORLD)).unwrap().modified().unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        store.save_current(&world).unwrap();
+        assert_eq!(
+            fs::metadata(dir.join(WORLD)).unwrap().modified().unwrap(),
+            first
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
