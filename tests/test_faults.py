@@ -197,6 +197,7 @@ def test_the_control_plane_refuses_requests_without_the_key():
                                          headers={"content-type": "application/json", **headers})
             with pytest.raises(urllib.error.HTTPError) as err:
                 urllib.request.urlopen(req, context=context)
+            err.value.close()
             assert err.value.code == 403
         assert emu.faults()["rules"] == []
         req = urllib.request.Request(f"{emu.endpoint}/_emulator/faults", data=body, method="PUT",
