@@ -420,6 +420,16 @@ fn tagged(mut response: Response, rule: &Rule, caller: Option<LoggedCaller>) -> 
     response
 }
 
+/// For an `after` rule, serves the request (so the write happens and is saved) and keeps only who made
+/// it, for the log; the answer itself is lost.
+async fn serve_if_after(rule: &Rule, request: Request, next: Next) -> Option<LoggedCaller> {
+    if !rule.after {
+        return None;
+    }
+    let response = next.run(request).await;
+    response.extensions().get::<LoggedCaller>().cloned()
+}
+
 /// Middleware: applies the first rule that fires on the request.
 pub(crate) async fn apply(
     State(shared): State<Arc<Shared>>,
@@ -431,28 +441,17 @@ pub(crate) async fn apply(
     let Some(rule) = decided else {
         return next.run(request).await;
     };
-    let lost = |response: Response| {
-        let caller = response.extensions().get::<LoggedCaller>().cloned();
-        (response, caller)
-    };
     match rule.action.clone() {
         Action::Status {
             status,
             retry_after,
         } => {
-            let caller = if rule.after {
-                lost(next.run(request).await).1
-            } else {
-                None
-            };
+            let caller = serve_if_after(&rule, request, next).await;
             tagged(status_response(status, retry_after), &rule, caller)
         }
         Action::Drop => {
-            let caller = if rule.after {
-                lost(next.run(request).await).1
-            } else {
-                None
-            };
+            let caller = serve_if_after(&rule, request, next).await;
+            // The placeholder is never sent: the outer service turns it into a dropped connection.
             tagged(StatusCode::BAD_GATEWAY.into_response(), &rule, caller)
         }
         Action::Delay { delay_ms } => {
