@@ -134,7 +134,8 @@ class Emulator:
         self._native.clear_request_log()
 
     def reset(self) -> None:
-        """Back to the seeded state (same secrets), request log cleared."""
+        """Back to the seeded state (same secrets), request log cleared; fault rules stay (see
+        :meth:`clear_faults`). With a ``state_dir`` the reset state is saved too."""
         self._native.reset()
 
     def set_lro_delay(self, seconds: float) -> None:
