@@ -134,7 +134,8 @@ class Emulator:
         self._native.clear_request_log()
 
     def reset(self) -> None:
-        """Back to the seeded state (same secrets), request log cleared."""
+        """Back to the seeded state (same secrets), request log cleared; fault rules stay (see
+        :meth:`clear_faults`). With a ``state_dir`` the reset state is saved too."""
         self._native.reset()
 
     def set_lro_delay(self, seconds: float) -> None:
@@ -142,6 +143,18 @@ class Emulator:
 
     def set_page_size(self, n: int) -> None:
         self._native.set_page_size(n)
+
+    def set_faults(self, rules: List[Dict[str, Any]], *, seed: Optional[int] = None) -> None:
+        """Replaces the fault rules (see :func:`start`); counters restart; ``seed`` reseeds the
+        generator behind ``probability`` rules. A bad rule raises ``ValueError``."""
+        self._native.set_faults(_rules_json(rules), seed)
+
+    def clear_faults(self) -> None:
+        self._native.clear_faults()
+
+    def faults(self) -> Dict[str, Any]:
+        """The rules in force, each with how many requests it ``matched`` and ``fired`` on, and the seed."""
+        return json.loads(self._native.faults_json())
 
     def stop(self) -> None:
         if self._stopped:
@@ -168,10 +181,35 @@ def default_seed() -> Dict[str, Any]:
     return json.loads(_core.default_seed_json())
 
 
+def _rules_json(rules: Any) -> str:
+    if not isinstance(rules, (list, tuple)) or not all(isinstance(r, dict) for r in rules):
+        raise ValueError("faults must be a list of rule dicts, e.g. [{'kind': 'status', 'status': 503, 'every_nth': 3}]")
+    return json.dumps(list(rules))
+
+
 def start(*, seed: Union[None, str, os.PathLike, Dict[str, Any]] = None, lro_delay: float = 0.2,
-          page_size: Optional[int] = None, port: int = 0) -> Emulator:
-    """Starts an emulator on 127.0.0.1. ``seed``: a dict or a JSON file path replacing the default seed;
-    ``lro_delay``: seconds a long-running operation stays InProgress (0 in tests)."""
+          page_size: Optional[int] = None, port: int = 0, faults: Optional[List[Dict[str, Any]]] = None,
+          fault_seed: Optional[int] = None, state_dir: Union[None, str, os.PathLike] = None) -> Emulator:
+    """Starts an emulator on 127.0.0.1.
+
+    ``seed``: a dict or a JSON file path replacing the default seed; ``lro_delay``: seconds a
+    long-running operation stays InProgress (0 in tests); ``page_size``: items per page of lists;
+    ``port``: 0 picks a free one.
+
+    ``faults``: rules, each ``{"kind": ..., "method": "PUT", "path": "/subscriptions/**", <trigger>}``.
+    Kinds: ``status`` (``status`` 429/500/502/503/504, optional ``retry_after`` seconds, fractional
+    allowed: sent as ``Retry-After`` and ``retry-after-ms``), ``drop`` (the connection is closed without
+    an answer), ``delay`` (``delay_ms``, then served), ``lro_fail`` (``code``, ``message``: the operation
+    the request starts ends Failed with them), ``lro_hang`` (it never finishes). Trigger: every matching
+    request, or one of ``every_nth``, ``next_n``, ``probability`` (drawn from ``fault_seed``, fixed by
+    default). ``after: True`` (status and drop) serves the request first and then loses the answer.
+    Paths are case-insensitive globs: ``*`` within a segment, ``**`` across segments. The first rule
+    that fires wins; the request log shows every attempt with its ``fault``.
+
+    ``state_dir``: keep state there (created if missing) — the world is saved durably after every write,
+    before it is answered, and an emulator started again on the same directory (even after a kill)
+    comes back with it and with the same secrets, signing key, CA and control key (the seed it was
+    first started with wins)."""
     if isinstance(seed, (str, os.PathLike)):
         with open(seed, encoding="utf-8") as f:
             seed = json.load(f)
@@ -179,13 +217,17 @@ def start(*, seed: Union[None, str, os.PathLike, Dict[str, Any]] = None, lro_del
         raise TypeError(f"seed must be a dict or a path to a JSON file, not {type(seed).__name__}")
     if lro_delay < 0:
         raise ValueError("lro_delay must be >= 0")
-    native = _core.Emulator.start(json.dumps(seed) if seed is not None else None, int(lro_delay * 1000), page_size, port)
+    faults_json = _rules_json(faults) if faults is not None else None
+    if fault_seed is not None and (not isinstance(fault_seed, int) or fault_seed < 0):
+        raise ValueError("fault_seed must be an integer >= 0")
+    native = _core.Emulator.start(json.dumps(seed) if seed is not None else None, int(lro_delay * 1000), page_size, port,
+                                  faults_json, fault_seed, os.fspath(state_dir) if state_dir is not None else None)
     return Emulator(native)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """``galleryshare-emulator [--port N] [--seed FILE] [--lro-delay S]``: serves until interrupted and
-    prints the endpoints and seeded credentials as JSON."""
+    """``galleryshare-emulator [--port N] [--state-dir DIR] [--seed FILE] [--lro-delay S] [--faults FILE]
+    [--fault-seed N]``: serves until interrupted and prints the endpoints and seeded credentials as JSON."""
     import argparse
     import signal
     import sys
@@ -195,8 +237,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--seed", default=None)
     p.add_argument("--lro-delay", type=float, default=0.2)
+    p.add_argument("--state-dir", default=None,
+                   help="keep state in DIR across restarts and crashes (saved before every write is answered)")
+    p.add_argument("--faults", default=None, metavar="FILE", help="a JSON file with a list of fault rules")
+    p.add_argument("--fault-seed", type=int, default=None, help="seed of probabilistic fault rules")
     args = p.parse_args(argv)
-    emu = start(seed=args.seed, lro_delay=args.lro_delay, port=args.port)
+    faults = None
+    if args.faults:
+        with open(args.faults, encoding="utf-8") as f:
+            faults = json.load(f)
+    emu = start(seed=args.seed, lro_delay=args.lro_delay, port=args.port, faults=faults,
+                fault_seed=args.fault_seed, state_dir=args.state_dir)
     print(json.dumps({"endpoint": emu.endpoint, "authority": emu.endpoint, "ca_cert_path": emu.ca_cert_path,
                       "control_key": emu.control_key, "directory": json.loads(emu._native.directory_json())}, indent=2))
     sys.stdout.flush()

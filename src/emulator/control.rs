@@ -11,8 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
+use super::faults::{self, Faults};
 use super::server::Shared;
 
 /// Refuses non-loopback peers and requests without the right `x-emulator-key`.
@@ -72,6 +73,39 @@ async fn config(State(shared): State<Arc<Shared>>, Json(update): Json<ConfigUpda
     .into_response()
 }
 
+/// `PUT /_emulator/faults`: `{"rules": [...], "seed": N}` (or just the list) replaces the rules.
+async fn set_faults(State(shared): State<Arc<Shared>>, Json(body): Json<Value>) -> Response {
+    let (rules, seed) = match &body {
+        Value::Array(_) => (body.clone(), None),
+        _ => (
+            body.get("rules").cloned().unwrap_or(Value::Null),
+            body.get("seed").and_then(Value::as_u64),
+        ),
+    };
+    match faults::parse_rules(&rules) {
+        Ok(parsed) => {
+            let seed = seed.unwrap_or_else(|| shared.faults.lock().seed());
+            let mut state = shared.faults.lock();
+            *state = Faults::new(parsed, seed);
+            Json(state.to_json()).into_response()
+        }
+        Err(message) => {
+            let body = json!({"error": {"code": "InvalidFaultRule", "message": message}});
+            (StatusCode::BAD_REQUEST, Json(body)).into_response()
+        }
+    }
+}
+
+async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.faults.lock().to_json()).into_response()
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    let mut state = shared.faults.lock();
+    *state = Faults::new(vec![], state.seed());
+    StatusCode::NO_CONTENT
+}
+
 async fn directory(State(shared): State<Arc<Shared>>) -> Response {
     Json(shared.directory.to_json(true)).into_response()
 }
@@ -109,6 +143,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_emulator/config", put(config))
         .route("/_emulator/directory", get(directory))
         .route("/_emulator/issued-tokens", get(issued_tokens))
+        .route(
+            "/_emulator/faults",
+            get(get_faults).put(set_faults).delete(clear_faults),
+        )
         .route_layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
 }

@@ -87,6 +87,25 @@ impl Signer {
         })
     }
 
+    /// A signer for a kept key, so an emulator restored from its `state_dir` verifies the tokens it
+    /// issued before the restart.
+    pub(crate) fn from_key(key: &rcgen::KeyPair, kid: &str) -> Result<Signer, EmulatorError> {
+        let raw = key.public_key_raw();
+        let (x, y) = (
+            URL_SAFE_NO_PAD.encode(&raw[1..33]),
+            URL_SAFE_NO_PAD.encode(&raw[33..65]),
+        );
+        let decoding = DecodingKey::from_ec_components(&x, &y)
+            .map_err(|e| EmulatorError::new(format!("bad token signing key: {e}")))?;
+        let jwk = json!({"kty": "EC", "use": "sig", "kid": kid, "crv": "P-256", "x": x, "y": y, "alg": "ES256"});
+        Ok(Signer {
+            kid: kid.to_string(),
+            encoding: EncodingKey::from_ec_der(&key.serialize_der()),
+            decoding,
+            jwk,
+        })
+    }
+
     pub(crate) fn sign(&self, claims: &Claims) -> String {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());

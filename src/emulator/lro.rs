@@ -5,13 +5,14 @@
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::store::World;
 
 /// Which provider's URLs and status document an operation uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Flavor {
     /// Galleries: `Microsoft.Compute/locations/{loc}/capsOperations/{id}`.
     Caps,
@@ -21,18 +22,31 @@ pub(crate) enum Flavor {
     Network,
 }
 
-#[derive(Debug, Clone)]
+/// An injected fault that changes how an operation ends (see `faults`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) enum OperationFault {
+    /// Ends `Failed` with this error once its delay is over.
+    Fail { code: String, message: String },
+    /// Never leaves `InProgress`.
+    Hang,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Operation {
     pub id: String,
     pub flavor: Flavor,
     pub subscription: String,
     pub location: String,
     pub api_version: String,
+    #[serde(with = "super::persist::unix_time")]
     pub start: OffsetDateTime,
     pub delay: Duration,
+    #[serde(with = "super::persist::instant")]
     pub started_at: Instant,
     /// Body of the monitor URL once done; `None` answers an empty 200.
     pub result: Option<Value>,
+    #[serde(default)]
+    pub fault: Option<OperationFault>,
 }
 
 fn timestamp(t: OffsetDateTime) -> String {
@@ -42,7 +56,17 @@ fn timestamp(t: OffsetDateTime) -> String {
 
 impl Operation {
     pub(crate) fn is_done(&self) -> bool {
-        self.started_at.elapsed() >= self.delay
+        self.fault != Some(OperationFault::Hang) && self.started_at.elapsed() >= self.delay
+    }
+
+    /// The error an injected `lro_fail` fault ends the operation with, once it is over.
+    fn failure(&self) -> Option<(&str, &str)> {
+        match &self.fault {
+            Some(OperationFault::Fail { code, message }) if self.is_done() => {
+                Some((code.as_str(), message.as_str()))
+            }
+            _ => None,
+        }
     }
 
     fn remaining(&self) -> Duration {
@@ -104,6 +128,15 @@ impl Operation {
 
     /// The async-operation status document.
     pub(crate) fn status(&self) -> Value {
+        if let Some((code, message)) = self.failure() {
+            let error = json!({"code": code, "message": message});
+            return if self.flavor == Flavor::Network {
+                json!({"status": "Failed", "error": error})
+            } else {
+                let end = self.start + self.delay;
+                json!({"startTime": timestamp(self.start), "endTime": timestamp(end), "status": "Failed", "name": self.id, "error": error})
+            };
+        }
         if self.flavor == Flavor::Network {
             // Network's status document carries nothing but the status.
             let status = if self.is_done() {
@@ -125,6 +158,10 @@ impl Operation {
     pub(crate) fn monitor(&self) -> (StatusCode, Option<Value>) {
         if !self.is_done() {
             return (StatusCode::ACCEPTED, None);
+        }
+        if let Some((code, message)) = self.failure() {
+            let error = json!({"error": {"code": code, "message": message}});
+            return (StatusCode::BAD_REQUEST, Some(error));
         }
         let mut result = self.result.clone();
         if let Some(state) = result
@@ -177,6 +214,7 @@ pub(crate) fn begin_as(
         delay,
         started_at: Instant::now(),
         result,
+        fault: None,
     };
     world.operations.insert(op.id.clone(), op.clone());
     op

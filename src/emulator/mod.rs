@@ -6,11 +6,13 @@
 mod arm;
 mod control;
 mod directory;
+mod faults;
 mod handlers;
 mod identity;
 mod lro;
 mod odata;
 mod path;
+mod persist;
 mod rbac;
 mod requestlog;
 mod server;
@@ -18,6 +20,7 @@ mod store;
 mod tls;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +28,11 @@ use parking_lot::Mutex;
 use serde_json::Value;
 
 pub use directory::default_seed;
+
+/// Checks a list of fault rules without starting anything; the error says which rule is wrong.
+pub fn validate_faults(rules: &Value) -> Result<(), String> {
+    faults::parse_rules(rules).map(|_| ())
+}
 
 /// How an emulator starts.
 #[derive(Debug, Clone)]
@@ -37,6 +45,12 @@ pub struct Options {
     pub lro_delay: Duration,
     /// Items per page of every list.
     pub page_size: usize,
+    /// Fault rules (a JSON list, see `faults` and EMULATOR.md "Faults"); checked at start.
+    pub faults: Value,
+    /// Seed of the generator behind probabilistic fault rules.
+    pub fault_seed: u64,
+    /// Keep state here across restarts (and crashes); `None` keeps it in memory only.
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -46,6 +60,9 @@ impl Default for Options {
             seed: None,
             lro_delay: Duration::from_millis(200),
             page_size: 10,
+            faults: Value::Array(vec![]),
+            fault_seed: faults::DEFAULT_SEED,
+            state_dir: None,
         }
     }
 }
@@ -71,8 +88,12 @@ pub struct Emulator {
 impl Emulator {
     /// Binds 127.0.0.1, generates the CA and keys, and serves HTTPS on the current tokio runtime.
     pub async fn start(options: Options) -> Result<Emulator, EmulatorError> {
+        let rules = faults::parse_rules(&options.faults).map_err(EmulatorError::new)?;
         let seed = options.seed.clone().unwrap_or_else(default_seed);
-        let directory = directory::Directory::from_seed(&seed)?;
+        let boot = match &options.state_dir {
+            Some(dir) => persist::boot(dir, &seed)?,
+            None => persist::ephemeral(&seed)?,
+        };
         let listener = std::net::TcpListener::bind(("127.0.0.1", options.port)).map_err(|e| {
             EmulatorError::new(format!("cannot bind 127.0.0.1:{}: {e}", options.port))
         })?;
@@ -84,13 +105,9 @@ impl Emulator {
             .map_err(|e| EmulatorError::new(format!("cannot read the bound address: {e}")))?
             .port();
         let endpoint = format!("https://127.0.0.1:{port}");
-        let tls = tls::generate()?;
-        let shared = Arc::new(server::Shared::new(
-            endpoint,
-            tls.ca_pem.clone(),
-            directory,
-            &options,
-        )?);
+        let fault_state = faults::Faults::new(rules, options.fault_seed);
+        let (shared, tls) = server::Shared::new(endpoint, boot, fault_state, &options);
+        let shared = Arc::new(shared);
         let handle = axum_server::Handle::new();
         let task = server::spawn(shared.clone(), listener, &tls, handle.clone())?;
         Ok(Emulator {
@@ -140,6 +157,23 @@ impl Emulator {
 
     pub fn set_page_size(&self, n: usize) {
         self.shared.config.lock().page_size = n.max(1);
+    }
+
+    /// Replaces the fault rules (counters restart, the generator is reseeded with `seed`).
+    pub fn set_faults(&self, rules: &Value, seed: u64) -> Result<(), EmulatorError> {
+        let rules = faults::parse_rules(rules).map_err(EmulatorError::new)?;
+        *self.shared.faults.lock() = faults::Faults::new(rules, seed);
+        Ok(())
+    }
+
+    pub fn clear_faults(&self) {
+        let seed = self.shared.faults.lock().seed();
+        *self.shared.faults.lock() = faults::Faults::new(vec![], seed);
+    }
+
+    /// The fault rules in force, with how often each matched and fired.
+    pub fn faults(&self) -> Value {
+        self.shared.faults.lock().to_json()
     }
 
     /// Stops accepting connections, lets in-flight requests finish, and waits for the server task.

@@ -184,7 +184,7 @@ pub(crate) enum Route {
 }
 
 /// Network and Compute resource types stored generically (see `store::Resource`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Kind {
     VirtualNetwork,
     PublicIpAddress,

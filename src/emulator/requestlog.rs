@@ -8,7 +8,12 @@ use axum::response::Response;
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
+use super::faults::AppliedFault;
 use super::server::Shared;
+
+fn unix_now() -> f64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9
+}
 
 /// Who made a request, attached to the response by the ARM front door.
 #[derive(Debug, Clone)]
@@ -66,12 +71,16 @@ fn json_method_not_allowed(response: Response, method: &str) -> Response {
     (parts, axum::Json(body)).into_response()
 }
 
-/// Middleware recording every non-control request after it is answered.
+/// Middleware recording every non-control request after it is answered — faulted attempts too.
+/// `received` is when the request arrived and `time` when it was answered (Unix seconds); a faulted
+/// attempt has `fault` (e.g. `status:429`, `drop`) and the `retry_after` it asked for, and a dropped
+/// one has no `status`.
 pub(crate) async fn record(
     State(shared): State<Arc<Shared>>,
     request: Request,
     next: Next,
 ) -> Response {
+    let received = unix_now();
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or_default().to_string();
@@ -83,10 +92,15 @@ pub(crate) async fn record(
         .map(str::to_string);
     let response = json_method_not_allowed(next.run(request).await, &method);
     let caller = response.extensions().get::<LoggedCaller>();
-    let time = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;
+    let fault = response.extensions().get::<AppliedFault>();
+    let status = match fault {
+        Some(f) if f.dropped => None,
+        _ => Some(response.status().as_u16()),
+    };
     shared.log.push(json!({
-        "seq": 0, "time": time, "method": method, "path": path, "query": query,
-        "status": response.status().as_u16(),
+        "seq": 0, "received": received, "time": unix_now(), "method": method, "path": path, "query": query,
+        "status": status,
+        "fault": fault.map(|f| f.name.clone()), "retry_after": fault.and_then(|f| f.retry_after),
         "tenant": caller.map(|c| c.tenant.clone()), "principal": caller.map(|c| c.principal.clone()),
         "aux_tokens": aux_tokens,
         "aux_tenants": caller.map(|c| c.aux_tenants.clone()).unwrap_or_default(),

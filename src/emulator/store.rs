@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::directory::{derived_id, Directory};
@@ -16,6 +17,39 @@ use super::rbac;
 pub(crate) struct Provisioning {
     pub verb: &'static str,
     pub done_at: Instant,
+}
+
+/// [`Provisioning`] on disk: the verb by name and the time left, since an `Instant` has no meaning
+/// after a restart.
+#[derive(Serialize, Deserialize)]
+struct StoredProvisioning {
+    verb: String,
+    #[serde(with = "super::persist::instant")]
+    done_at: Instant,
+}
+
+impl Serialize for Provisioning {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        StoredProvisioning {
+            verb: self.verb.to_string(),
+            done_at: self.done_at,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Provisioning {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let p = StoredProvisioning::deserialize(d)?;
+        let verb = ["Creating", "Updating", "Deleting"]
+            .into_iter()
+            .find(|v| *v == p.verb)
+            .unwrap_or("Succeeded");
+        Ok(Provisioning {
+            verb,
+            done_at: p.done_at,
+        })
+    }
 }
 
 impl Provisioning {
@@ -35,7 +69,7 @@ impl Provisioning {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RoleAssignment {
     pub name: String,
     pub scope: String,
@@ -45,14 +79,14 @@ pub(crate) struct RoleAssignment {
     pub created: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ManagedImage {
     pub name: String,
     pub location: String,
     pub os_type: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Community {
     pub publisher_uri: String,
     pub publisher_contact: String,
@@ -62,7 +96,7 @@ pub(crate) struct Community {
     pub public_names: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Sharing {
     /// Canonical: `Private`, `Groups` or `Community`.
     pub permissions: String,
@@ -71,7 +105,7 @@ pub(crate) struct Sharing {
     pub community: Option<Community>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Version {
     pub name: String,
     pub location: String,
@@ -81,7 +115,7 @@ pub(crate) struct Version {
     pub provisioning: Provisioning,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ImageDefinition {
     pub name: String,
     pub location: String,
@@ -91,7 +125,7 @@ pub(crate) struct ImageDefinition {
     pub versions: BTreeMap<String, Version>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Gallery {
     pub name: String,
     pub location: String,
@@ -104,7 +138,7 @@ pub(crate) struct Gallery {
 
 /// A Network or Compute resource (VNet, public IP, NSG, NIC, VM, scale set). Child resources
 /// (subnets, security rules) stay inline in `properties`, as Azure returns them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Resource {
     pub kind: Kind,
     pub name: String,
@@ -119,7 +153,7 @@ pub(crate) struct Resource {
     pub provisioning: Provisioning,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ResourceGroup {
     pub name: String,
     pub location: String,
@@ -148,12 +182,12 @@ pub(crate) fn resource_key(kind: Kind, name: &str) -> String {
     key(&format!("{}/{name}", kind.segment()))
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct SubscriptionState {
     pub resource_groups: BTreeMap<String, ResourceGroup>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct World {
     /// Keyed by lower-cased subscription id.
     pub subscriptions: HashMap<String, SubscriptionState>,

@@ -18,10 +18,11 @@ pub struct RetryOptions {
     pub max_total: Duration,
 }
 
+/// azure-core's defaults: 10 retries, 0.8 s backoff factor; and a bound on the whole call's time.
 impl Default for RetryOptions {
     fn default() -> Self {
         RetryOptions {
-            max_retries: 4,
+            max_retries: 10,
             initial_delay: Duration::from_millis(800),
             max_delay: Duration::from_secs(60),
             max_total: Duration::from_secs(180),
@@ -150,5 +151,11 @@ mod tests {
         let d3 = backoff(&o, 3, None).as_secs_f64();
         assert!((5.12..=7.68).contains(&d3), "{d3}");
         assert!(backoff(&o, 30, None) <= o.max_delay);
+        // A sub-second Retry-After is honoured as given, not rounded up to the backoff.
+        assert_eq!(
+            backoff(&o, 0, Some(Duration::from_millis(50))),
+            Duration::from_millis(50)
+        );
+        assert_eq!((o.max_retries, o.max_total), (10, Duration::from_secs(180)));
     }
 }

@@ -1,7 +1,7 @@
 //! `_core.Emulator`: the embedded Azure emulator, started on the shared runtime.
 
 use super::runtime::block_on;
-use crate::emulator::{default_seed, Emulator as Core, Options};
+use crate::emulator::{default_seed, validate_faults, Emulator as Core, Options};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use std::sync::Arc;
@@ -22,24 +22,45 @@ fn seed_value(seed_json: Option<&str>) -> PyResult<Option<serde_json::Value>> {
         .transpose()
 }
 
+/// Parses and checks fault rules, so a bad rule is a ValueError before anything starts.
+fn fault_rules(rules_json: &str) -> PyResult<serde_json::Value> {
+    let rules: serde_json::Value = serde_json::from_str(rules_json).map_err(|e| {
+        pyo3::exceptions::PyValueError::new_err(format!("faults are not valid JSON: {e}"))
+    })?;
+    validate_faults(&rules).map_err(pyo3::exceptions::PyValueError::new_err)?;
+    Ok(rules)
+}
+
 #[pymethods]
 impl Emulator {
-    /// Starts an emulator on 127.0.0.1 (`port` 0 picks a free one).
+    /// Starts an emulator on 127.0.0.1 (`port` 0 picks a free one). `faults_json`: a JSON list of
+    /// fault rules; `state_dir`: keep state there across restarts.
     #[staticmethod]
-    #[pyo3(signature = (seed_json=None, lro_delay_ms=200, page_size=None, port=0))]
+    #[pyo3(signature = (seed_json=None, lro_delay_ms=200, page_size=None, port=0, faults_json=None, fault_seed=None, state_dir=None))]
+    #[allow(clippy::too_many_arguments)]
     fn start(
         py: Python<'_>,
         seed_json: Option<&str>,
         lro_delay_ms: u64,
         page_size: Option<usize>,
         port: u16,
+        faults_json: Option<&str>,
+        fault_seed: Option<u64>,
+        state_dir: Option<std::path::PathBuf>,
     ) -> PyResult<Emulator> {
         let mut options = Options {
             port,
             seed: seed_value(seed_json)?,
             lro_delay: Duration::from_millis(lro_delay_ms),
+            state_dir,
             ..Options::default()
         };
+        if let Some(rules) = faults_json {
+            options.faults = fault_rules(rules)?;
+        }
+        if let Some(seed) = fault_seed {
+            options.fault_seed = seed;
+        }
         if let Some(n) = page_size {
             options.page_size = n;
         }
@@ -87,6 +108,28 @@ impl Emulator {
 
     fn set_page_size(&self, n: usize) {
         self.inner.set_page_size(n);
+    }
+
+    /// Replaces the fault rules; `seed` reseeds the generator of probabilistic rules.
+    #[pyo3(signature = (rules_json, seed=None))]
+    fn set_faults(&self, rules_json: &str, seed: Option<u64>) -> PyResult<()> {
+        let rules = fault_rules(rules_json)?;
+        let seed = seed.unwrap_or_else(|| {
+            self.inner.faults()["seed"]
+                .as_u64()
+                .expect("the fault state has a seed")
+        });
+        self.inner
+            .set_faults(&rules, seed)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+    }
+
+    fn clear_faults(&self) {
+        self.inner.clear_faults();
+    }
+
+    fn faults_json(&self) -> String {
+        self.inner.faults().to_string()
     }
 
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
