@@ -150,6 +150,10 @@ impl Pipeline {
     }
 
     pub async fn send(&self, ctx: &Context<'_>, mut req: Request) -> Result<Response> {
+        // Before the retry policy: a refused endpoint is a mistake, not a transient failure.
+        if req.auth != Auth::None {
+            auth::check_secure(&req.url, ctx.tokens.allow_http_loopback())?;
+        }
         next(ctx, &mut req, &self.policies).await
     }
 }
