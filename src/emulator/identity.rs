@@ -15,7 +15,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::directory::{service_principal_id, Directory, Tenant};
+use super::directory::{service_principal_id, App, Directory, Tenant};
 use super::server::Shared;
 use super::EmulatorError;
 
@@ -210,11 +210,17 @@ fn base_claims(tenant: &Tenant, audience: &str, oid: String, appid: &str, idtyp:
     }
 }
 
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// Clock skew Entra tolerates on a client assertion's `nbf`/`exp`.
+const ASSERTION_SKEW_SECS: i64 = 300;
+
 fn client_credentials(
-    dir: &Directory,
+    shared: &Shared,
     tenant: &Tenant,
+    tenant_ref: &str,
     form: &HashMap<String, String>,
 ) -> Result<Claims, AadError> {
+    let dir = &shared.directory;
     let client_id = form
         .get("client_id")
         .map(String::as_str)
@@ -232,25 +238,231 @@ fn client_credentials(
             ),
         )
     })?;
-    match form.get("client_secret") {
-        None => Err(AadError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000216,
-            "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
-        )),
-        Some(secret) if secret != &app.secret => Err(AadError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000215,
+    match (form.get("client_secret"), form.get("client_assertion")) {
+        (Some(secret), _) => check_secret(app, secret)?,
+        (None, Some(assertion)) => {
+            let audience = Audience {
+                endpoint: &shared.endpoint,
+                tenant,
+                tenant_ref,
+                dir,
+            };
+            check_assertion(
+                app,
+                form.get("client_assertion_type").map(String::as_str),
+                assertion,
+                &audience,
+            )?
+        }
+        (None, None) => {
+            return Err(AadError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000216,
+                "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+            ))
+        }
+    }
+    Ok(base_claims(
+        tenant,
+        "",
+        service_principal_id(&app.name, &tenant.name),
+        &app.client_id,
+        "app",
+    ))
+}
+
+fn check_secret(app: &App, secret: &str) -> Result<(), AadError> {
+    if secret == app.secret {
+        return Ok(());
+    }
+    Err(AadError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        7000215,
+        format!(
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret \
+             value, not the client secret ID, for a secret added to app '{}'.",
+            app.client_id
+        ),
+    ))
+}
+
+/// What a client assertion's `aud` must name: this tenant's token endpoint (v2.0 or v1, by any name of
+/// the tenant).
+struct Audience<'a> {
+    endpoint: &'a str,
+    tenant: &'a Tenant,
+    tenant_ref: &'a str,
+    dir: &'a Directory,
+}
+
+impl Audience<'_> {
+    fn expected(&self) -> String {
+        format!("{}/{}/oauth2/v2.0/token", self.endpoint, self.tenant_ref)
+    }
+
+    fn accepts(&self, aud: &str) -> bool {
+        let Some(rest) = aud.trim_end_matches('/').strip_prefix(self.endpoint) else {
+            return false;
+        };
+        let mut parts = rest.trim_start_matches('/').splitn(2, '/');
+        let (tenant, path) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        matches!(path, "oauth2/v2.0/token" | "oauth2/token")
+            && self
+                .dir
+                .tenant(tenant)
+                .is_some_and(|t| t.id == self.tenant.id)
+    }
+}
+
+/// Claims Entra reads from a client assertion.
+#[derive(Deserialize)]
+struct AssertionClaims {
+    #[serde(default)]
+    aud: String,
+    #[serde(default)]
+    iss: String,
+    #[serde(default)]
+    sub: String,
+    // MSAL Python sends fractional seconds.
+    exp: Option<f64>,
+    nbf: Option<f64>,
+}
+
+fn assertion_error(code: u32, message: impl Into<String>) -> AadError {
+    AadError::new(StatusCode::UNAUTHORIZED, "invalid_client", code, message)
+}
+
+/// A certificate credential (`private_key_jwt`): a JWT signed with the app's key, naming the key by
+/// `x5t` (SHA-1) or `x5t#S256`, issued by and about the app, for this token endpoint, not expired.
+fn check_assertion(
+    app: &App,
+    assertion_type: Option<&str>,
+    assertion: &str,
+    audience: &Audience<'_>,
+) -> Result<(), AadError> {
+    if assertion_type != Some(JWT_BEARER) {
+        return Err(AadError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            50027,
+            format!("Invalid JWT token. 'client_assertion_type' must be '{JWT_BEARER}'."),
+        ));
+    }
+    let malformed = || assertion_error(50027, "JWT token is invalid or malformed.");
+    let header = jsonwebtoken::decode_header(assertion).map_err(|_| malformed())?;
+    let cert = app.certificate().map_err(|e| {
+        AadError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            90033,
+            e.to_string(),
+        )
+    })?;
+    let (presented, expected) = match (&header.x5t, &header.x5t_s256) {
+        (Some(t), _) => (t, &cert.sha1),
+        (None, Some(t)) => (t, &cert.sha256),
+        (None, None) => {
+            return Err(assertion_error(
+                50027,
+                "Invalid JWT token. No certificate thumbprint specified in token header.",
+            ))
+        }
+    };
+    let presented = URL_SAFE_NO_PAD
+        .decode(presented.trim_end_matches('='))
+        .map_err(|_| malformed())?;
+    if &presented != expected {
+        let shown: String = presented.iter().map(|b| format!("{b:02X}")).collect();
+        return Err(assertion_error(
+            700027,
             format!(
-                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret \
-                 value, not the client secret ID, for a secret added to app '{}'.",
+                "The certificate with identifier used to sign the client assertion is not registered on \
+                 application. [Reason - The key was not found., Thumbprint of key used by client: '{shown}', \
+                 Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for \
+                 app Id '{}'.]",
                 app.client_id
             ),
-        )),
-        Some(_) => Ok(base_claims(tenant, "", service_principal_id(&app.name, &tenant.name), &app.client_id, "app")),
+        ));
     }
+    let claims = verified_assertion(assertion, header.alg, &cert.public_key)?;
+    if !claims.iss.eq_ignore_ascii_case(&app.client_id)
+        || !claims.sub.eq_ignore_ascii_case(&app.client_id)
+    {
+        return Err(assertion_error(
+            700021,
+            "Client assertion application identifier doesn't match 'client_id' parameter. Review the \
+             documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
+        ));
+    }
+    if !audience.accepts(&claims.aud) {
+        return Err(assertion_error(
+            700016,
+            format!(
+                "Client assertion audience claim does not match Realm issuer. The audience in the assertion was \
+                 '{}' and the expected audience is '{}'.",
+                claims.aud,
+                audience.expected()
+            ),
+        ));
+    }
+    check_assertion_time(&claims)
+}
+
+/// The assertion's claims once its RS256/PS256 signature checks out against the app's public key.
+fn verified_assertion(
+    assertion: &str,
+    alg: Algorithm,
+    public_key: &[u8],
+) -> Result<AssertionClaims, AadError> {
+    let bad_signature = || assertion_error(700027, "Client assertion failed signature validation.");
+    if !matches!(alg, Algorithm::RS256 | Algorithm::PS256) {
+        return Err(bad_signature());
+    }
+    let mut validation = Validation::new(alg);
+    validation.validate_aud = false;
+    validation.validate_exp = false;
+    validation.required_spec_claims.clear();
+    let key = DecodingKey::from_rsa_der(public_key);
+    jsonwebtoken::decode::<AssertionClaims>(assertion, &key, &validation)
+        .map(|d| d.claims)
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => bad_signature(),
+            _ => assertion_error(50027, "JWT token is invalid or malformed."),
+        })
+}
+
+fn check_assertion_time(claims: &AssertionClaims) -> Result<(), AadError> {
+    let now = now();
+    let exp = claims.exp.unwrap_or(0.0) as i64;
+    let nbf = claims.nbf.unwrap_or(0.0) as i64;
+    if exp + ASSERTION_SKEW_SECS > now && nbf - ASSERTION_SKEW_SECS <= now {
+        return Ok(());
+    }
+    let at = |t: i64| {
+        time::OffsetDateTime::from_unix_timestamp(t)
+            .ok()
+            .and_then(|d| {
+                d.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default()
+    };
+    Err(assertion_error(
+        700024,
+        format!(
+            "Client assertion is not within its valid time range. Current time: {}, assertion valid from {}, \
+             expiry time of assertion {}. Review the documentation at \
+             https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
+            at(now),
+            at(nbf),
+            at(exp)
+        ),
+    ))
 }
 
 fn password_grant(
@@ -338,7 +550,9 @@ fn issue(
         )
     })?;
     let mut claims = match grant {
-        "client_credentials" => client_credentials(dir, tenant.expect("checked above"), form)?,
+        "client_credentials" => {
+            client_credentials(shared, tenant.expect("checked above"), tenant_ref, form)?
+        }
         "password" => password_grant(dir, tenant_ref, form)?,
         other => {
             return Err(AadError::new(

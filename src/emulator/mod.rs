@@ -120,6 +120,14 @@ impl Emulator {
         self.shared.directory.to_json(true)
     }
 
+    /// An app's certificate and private key as PEM (made on first use); the app by name or client id.
+    pub fn app_certificate_pem(&self, app: &str) -> Result<String, EmulatorError> {
+        let found = self.shared.directory.app(app).ok_or_else(|| {
+            EmulatorError::new(format!("no app '{app}' in the emulator's directory"))
+        })?;
+        Ok(found.certificate()?.pem.clone())
+    }
+
     /// Every request served so far (never headers, tokens, secrets or bodies).
     pub fn request_log(&self) -> Vec<Value> {
         self.shared.log.entries()
