@@ -161,6 +161,10 @@ fn map_identity_error(e: azure_core::Error) -> Error {
     err
 }
 
+pub(crate) fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,8 +200,4 @@ mod tests {
         assert_eq!(claims["tid"], "t1");
         assert!(unverified_claims("not-a-jwt").is_none());
     }
-}
-
-pub(crate) fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().to_string()
 }
