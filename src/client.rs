@@ -3,8 +3,8 @@
 
 use crate::cloud::Cloud;
 use crate::credentials::{
-    unverified_claims, ClientCertificate, ClientSecret, Credential, Login, PrincipalKind, Profile,
-    Subscription, UserPasswordCredential,
+    unverified_claims, ClientCertificate, ClientSecret, Credential, Federated, FederatedToken,
+    Login, PrincipalKind, Profile, Subscription, UserPasswordCredential,
 };
 use crate::error::{Error, Result};
 use crate::pipeline::{
@@ -154,6 +154,24 @@ impl Client {
             tenant,
             client_id,
             pem,
+        )?);
+        self.login(tenant, client_id, PrincipalKind::ServicePrincipal, cred)
+            .await
+    }
+
+    /// `az login --service-principal -u APP_ID --federated-token TOKEN --tenant T`, or a token file.
+    pub async fn login_federated(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        token: FederatedToken<'_>,
+    ) -> Result<Vec<Subscription>> {
+        let cred: Arc<dyn Credential> = Arc::new(Federated::new(
+            &self.cloud,
+            self.http.clone(),
+            tenant,
+            client_id,
+            token,
         )?);
         self.login(tenant, client_id, PrincipalKind::ServicePrincipal, cred)
             .await

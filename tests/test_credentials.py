@@ -249,6 +249,61 @@ def test_tampered_assertion_fails_signature_validation(emu):
     assert answer["error_codes"] == [700027] and "signature validation" in answer["error_description"]
 
 
+# -- workload identity (federated tokens) --------------------------------------------------------------------
+
+def test_federated_token_login_cli_and_powershell_then_a_read(emu):
+    app = emu.directory.app("contoso-admin")
+    az = gs.Az(cloud=emu.cloud)
+    az.login(service_principal=True, username=app.client_id, federated_token=app.federated_token(), tenant=tenant_id(emu))
+    assert az.group.show(name="images", subscription="contoso-prod")["name"] == "images"
+    fab = emu.directory.app("fabrikam-admin")
+    ps = gs.Pwsh(cloud=emu.cloud)
+    ctx = ps.Connect_AzAccount(ServicePrincipal=True, ApplicationId=fab.client_id, FederatedToken=fab.federated_token(),
+                               Tenant=tenant_id(emu, "fabrikam"))
+    assert ctx.Subscription == emu.directory.subscription("fabrikam-prod").id
+
+
+def test_another_apps_federated_token_is_aadsts700213_without_the_token(emu):
+    mine, other = emu.directory.app("contoso-admin"), emu.directory.app("fabrikam-admin")
+    token = other.federated_token()
+    with pytest.raises(gs.ClientAuthenticationError) as e:
+        gs.Az(cloud=emu.cloud).login(service_principal=True, username=mine.client_id, federated_token=token,
+                                     tenant=tenant_id(emu))
+    assert "AADSTS700213" in str(e.value) and "system:serviceaccount:default:fabrikam-admin" in str(e.value)
+    assert token not in str(e.value) and token.split(".")[2] not in str(e.value)
+
+
+def test_an_access_token_is_not_a_federated_token(emu, contoso):
+    app = emu.directory.app("contoso-admin")
+    access = secret_credential(emu).get_token(ARM).token
+    answer = post_assertion(emu, app, access)
+    assert answer["error_codes"] == [700211] and "sts.windows.net" in answer["error_description"]
+
+
+def test_official_workload_identity_credential_and_the_env_file(emu, clean_env, tmp_path):
+    from azure.identity import WorkloadIdentityCredential
+
+    app = emu.directory.app("contoso-admin")
+    token_file = tmp_path / "azure-identity-token"
+    token_file.write_text(app.federated_token())
+    cred = WorkloadIdentityCredential(tenant_id=tenant_id(emu), client_id=app.client_id, token_file_path=str(token_file),
+                                      authority=emu.endpoint, disable_instance_discovery=True,
+                                      connection_verify=emu.ca_cert_path)
+    az = gs.Az(cloud=emu.cloud)
+    az.login(credential=cred)
+    assert az.group.show(name="images", subscription="contoso-prod")["name"] == "images"
+
+    clean_env.setenv("AZURE_TENANT_ID", tenant_id(emu))
+    clean_env.setenv("AZURE_CLIENT_ID", app.client_id)
+    clean_env.setenv("AZURE_FEDERATED_TOKEN_FILE", str(token_file))
+    az2 = gs.Az(cloud=emu.cloud)
+    az2.login(env=True)
+    assert az2.account.show()["user"]["name"] == app.client_id
+    clean_env.setenv("AZURE_FEDERATED_TOKEN_FILE", str(tmp_path / "missing"))
+    with pytest.raises(gs.ValidationError, match="not a file"):
+        gs.Az(cloud=emu.cloud).login(env=True)
+
+
 # -- environment variables ------------------------------------------------------------------------------------
 
 AZURE_ENV = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",

@@ -28,25 +28,32 @@ def read_certificate(certificate: PathOrPem, parameter: str = "certificate") -> 
 
 
 def environment_login() -> Dict[str, Any]:
-    """``login`` arguments from azure-identity's EnvironmentCredential variables: ``AZURE_TENANT_ID`` and
-    ``AZURE_CLIENT_ID`` with ``AZURE_CLIENT_SECRET`` or ``AZURE_CLIENT_CERTIFICATE_PATH``, or ``AZURE_USERNAME``
-    and ``AZURE_PASSWORD`` (with ``AZURE_CLIENT_ID`` optional). Missing variables are named; values never shown."""
+    """``login`` arguments from azure-identity's environment variables: ``AZURE_TENANT_ID`` and
+    ``AZURE_CLIENT_ID`` with ``AZURE_CLIENT_SECRET``, ``AZURE_CLIENT_CERTIFICATE_PATH`` or (workload identity)
+    ``AZURE_FEDERATED_TOKEN_FILE``, in that order, as DefaultAzureCredential tries them; or ``AZURE_USERNAME``
+    and ``AZURE_PASSWORD``. Missing variables are named; values are never shown."""
     env = os.environ
     tenant, client_id = env.get("AZURE_TENANT_ID"), env.get("AZURE_CLIENT_ID")
     if env.get("AZURE_USERNAME") and env.get("AZURE_PASSWORD"):
         return {"username": env["AZURE_USERNAME"], "password": env["AZURE_PASSWORD"], "tenant": tenant}
     missing = [name for name, value in (("AZURE_TENANT_ID", tenant), ("AZURE_CLIENT_ID", client_id)) if not value]
     has_secret, has_cert = bool(env.get("AZURE_CLIENT_SECRET")), bool(env.get("AZURE_CLIENT_CERTIFICATE_PATH"))
-    if not (has_secret or has_cert):
-        missing.append("AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH)")
+    token_file = env.get("AZURE_FEDERATED_TOKEN_FILE")
+    if not (has_secret or has_cert or token_file):
+        missing.append("AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE)")
     if missing:
         raise ValidationError("login(env=True) needs the environment variables " + ", ".join(missing) +
                               " (as azure-identity's EnvironmentCredential reads them).", parameter="env")
     login: Dict[str, Any] = {"service_principal": True, "username": client_id, "tenant": tenant}
     if has_secret:
         login["password"] = env["AZURE_CLIENT_SECRET"]
-    else:
+    elif has_cert:
         login["certificate"] = read_certificate(env["AZURE_CLIENT_CERTIFICATE_PATH"], "AZURE_CLIENT_CERTIFICATE_PATH")
+    else:
+        if not os.path.isfile(str(token_file)):
+            raise ValidationError(f"AZURE_FEDERATED_TOKEN_FILE names {token_file!r}, which is not a file.",
+                                  parameter="AZURE_FEDERATED_TOKEN_FILE")
+        login["federated_token_file"] = token_file
     return login
 
 

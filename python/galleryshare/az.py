@@ -51,29 +51,39 @@ class Az:
         return self._s.cloud
 
     def login(self, *, service_principal: bool = False, username: Optional[str] = None, password: Optional[str] = None,
-              tenant: Optional[str] = None, certificate: Optional[PathOrPem] = None, credential: Any = None,
-              env: bool = False, query: Optional[str] = None) -> Any:
+              tenant: Optional[str] = None, certificate: Optional[PathOrPem] = None,
+              federated_token: Optional[str] = None, credential: Any = None, env: bool = False,
+              query: Optional[str] = None) -> Any:
         """``az login``. Logging in to a second tenant keeps the first login, as the CLI does. One of:
 
         - ``service_principal=True, username=APP_ID, password=SECRET, tenant=T`` (``--service-principal -u -p``);
         - ``service_principal=True, username=APP_ID, certificate=PATH, tenant=T`` (``--certificate``): a PEM file
           (or its text) with the certificate and its unencrypted RSA private key;
+        - ``service_principal=True, username=APP_ID, federated_token=TOKEN, tenant=T`` (``--federated-token``):
+          workload identity federation, e.g. a GitHub Actions OIDC token or a Kubernetes service account token;
         - ``username=USER, password=PASSWORD`` (a user; ``tenant`` optional);
         - ``credential=cred``: any object with azure-core's ``get_token(*scopes, **kwargs)``, e.g.
           ``azure.identity.DefaultAzureCredential()`` or a managed identity credential. Its tokens are kept until
           5 minutes before they expire. ``tenant`` defaults to the ``tid`` claim of its first token;
         - ``env=True``: azure-identity's environment variables — ``AZURE_TENANT_ID`` and ``AZURE_CLIENT_ID`` with
-          ``AZURE_CLIENT_SECRET`` or ``AZURE_CLIENT_CERTIFICATE_PATH`` (or ``AZURE_USERNAME``/``AZURE_PASSWORD``);
+          ``AZURE_CLIENT_SECRET``, ``AZURE_CLIENT_CERTIFICATE_PATH`` or ``AZURE_FEDERATED_TOKEN_FILE`` (AKS workload
+          identity; the file is re-read as it rotates), or ``AZURE_USERNAME``/``AZURE_PASSWORD``;
           ``AZURE_SUBSCRIPTION_ID``, when set, becomes the current subscription.
 
         Bad combinations and unreadable files fail before any request; secrets never appear in errors."""
         if credential is not None:
-            only_one("credential=", username=username, password=password, certificate=certificate, env=env)
+            only_one("credential=", username=username, password=password, certificate=certificate,
+                     federated_token=federated_token, env=env)
             handle = self._s.native.register_credential(credential)
             return self._s.call("login", {"credential": handle, "tenant": tenant}, query)
         if env:
-            only_one("env=True", username=username, password=password, certificate=certificate)
+            only_one("env=True", username=username, password=password, certificate=certificate,
+                     federated_token=federated_token)
             return self._s.steps(self._login_env(query))
+        if federated_token is not None:
+            only_one("federated_token=", password=password, certificate=certificate)
+            return self._s.call("login", {"service_principal": service_principal, "username": username,
+                                          "tenant": tenant, "federated_token": federated_token}, query)
         if certificate is not None:
             only_one("certificate=", password=password)
             return self._s.call("login", {"service_principal": service_principal, "username": username,

@@ -44,7 +44,9 @@ class App:
 
     ``certificate_pem`` is the app's certificate credential (a self-signed RSA 2048 certificate followed by
     its private key, made on first use); ``certificate_path`` is a PEM file of it, as
-    ``az login --service-principal --certificate`` takes (removed when the directory goes away)."""
+    ``az login --service-principal --certificate`` takes (removed when the directory goes away).
+    ``federated_token()`` is a fresh workload identity token from the emulator's own OIDC issuer, which each
+    app's federated credential trusts for the subject ``system:serviceaccount:default:{name}``."""
 
     name: str
     client_id: str
@@ -53,6 +55,12 @@ class App:
     service_principals: Dict[str, str] = field(default_factory=dict)
     _certificate: Optional[Callable[[str], str]] = field(default=None, repr=False, compare=False)
     _files: Optional["_CertificateFiles"] = field(default=None, repr=False, compare=False)
+    _federated: Optional[Callable[[str], str]] = field(default=None, repr=False, compare=False)
+
+    def federated_token(self) -> str:
+        if self._federated is None:
+            raise RuntimeError("this App was not read from a running emulator, so it has no federated credential")
+        return self._federated(self.client_id)
 
     @property
     def certificate_pem(self) -> str:
@@ -101,7 +109,8 @@ class User:
 class Directory:
     """The seeded tenants, subscriptions, apps and users, with their generated secrets."""
 
-    def __init__(self, raw: Dict[str, Any], certificate: Optional[Callable[[str], str]] = None):
+    def __init__(self, raw: Dict[str, Any], certificate: Optional[Callable[[str], str]] = None,
+                 federated: Optional[Callable[[str], str]] = None):
         self._raw = raw
         self._files = _CertificateFiles()
         tenant_ids = {t["name"]: t["id"] for t in raw.get("tenants", [])}
@@ -112,7 +121,7 @@ class Directory:
         ]
         self.apps = [
             App(a["name"], a["client_id"], a.get("home_tenant", ""), a.get("secret", ""), dict(a.get("service_principals", {})),
-                certificate, self._files)
+                certificate, self._files, federated)
             for a in raw.get("apps", [])
         ]
         self.users = [
@@ -161,7 +170,8 @@ class Emulator:
             microsoft_graph=self.endpoint,
             ca_pem=native.ca_pem,
         )
-        self.directory = Directory(json.loads(native.directory_json()), native.app_certificate_pem)
+        self.directory = Directory(json.loads(native.directory_json()), native.app_certificate_pem,
+                                   native.app_federated_token)
         self._stopped = False
 
     @property

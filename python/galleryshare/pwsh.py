@@ -175,7 +175,7 @@ class Pwsh:
     def Connect_AzAccount(self, *, Credential: Optional[PSCredential] = None, ServicePrincipal: bool = False,
                           Tenant: Optional[str] = None, Subscription: Optional[str] = None,
                           ApplicationId: Optional[str] = None, CertificatePath: Optional[PathOrPem] = None,
-                          TokenCredential: Any = None) -> PSObject:
+                          FederatedToken: Optional[str] = None, TokenCredential: Any = None) -> PSObject:
         """``Connect-AzAccount``; a second call for another tenant keeps both logins (cross-tenant work needs both).
 
         - ``ServicePrincipal=True, Credential=gs.PSCredential(app_id, secret), Tenant=T`` (``-Credential $cred``),
@@ -183,6 +183,8 @@ class Pwsh:
         - ``ServicePrincipal=True, ApplicationId=APP_ID, CertificatePath=PATH, Tenant=T``
           (``-CertificatePath``): here a PEM file (or its text) with the certificate and its unencrypted RSA key,
           where PowerShell takes a PFX;
+        - ``ServicePrincipal=True, ApplicationId=APP_ID, FederatedToken=TOKEN, Tenant=T`` (``-FederatedToken``):
+          workload identity federation;
         - ``TokenCredential=cred``: any object with azure-core's ``get_token(*scopes, **kwargs)`` (an
           ``azure.identity`` credential). PowerShell has no such parameter (its nearest is ``-AccessToken``, a
           single token that cannot refresh); ``Tenant`` defaults to the ``tid`` claim of the first token.
@@ -192,6 +194,11 @@ class Pwsh:
             only_one("TokenCredential=", Credential=Credential, CertificatePath=CertificatePath)
             handle = self._s.native.register_credential(TokenCredential)
             return self._s.steps(self._connect({"credential": handle, "tenant": Tenant}, Subscription))
+        if FederatedToken is not None:
+            only_one("FederatedToken=", Credential=Credential, CertificatePath=CertificatePath)
+            _need(ApplicationId=ApplicationId, Tenant=Tenant)
+            return self._s.steps(self._connect({"service_principal": ServicePrincipal, "username": ApplicationId,
+                                                "tenant": Tenant, "federated_token": FederatedToken}, Subscription))
         if CertificatePath is not None:
             only_one("CertificatePath=", Credential=Credential)
             _need(ApplicationId=ApplicationId, Tenant=Tenant)

@@ -473,7 +473,8 @@ mod tests {
         assert_eq!(cert.sha1.len(), 20);
         assert_eq!(cert.thumbprint().len(), 40);
         assert!(std::ptr::eq(cert, app.certificate().unwrap()));
-        let key = rcgen::KeyPair::from_pem(&cert.pem).unwrap();
+        let key_pem = &cert.pem[cert.pem.find("-----BEGIN PRIVATE KEY-----").unwrap()..];
+        let key = rcgen::KeyPair::from_pem(key_pem).unwrap();
         assert!(key.is_compatible(&rcgen::PKCS_RSA_SHA256));
         assert!(!format!("{cert:?}").contains("PRIVATE"));
         assert_ne!(

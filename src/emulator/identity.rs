@@ -87,7 +87,7 @@ impl Signer {
         })
     }
 
-    pub(crate) fn sign(&self, claims: &Claims) -> String {
+    pub(crate) fn sign<T: Serialize>(&self, claims: &T) -> String {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding)
@@ -113,6 +113,17 @@ impl Signer {
             return Err(TokenError::WrongAudience(claims.aud));
         }
         Ok(claims)
+    }
+
+    /// The claims of a token this signer signed (signature only; the caller checks the claims).
+    fn verified<T: serde::de::DeserializeOwned>(&self, token: &str) -> Option<T> {
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.validate_aud = false;
+        validation.validate_exp = false;
+        validation.required_spec_claims.clear();
+        jsonwebtoken::decode::<T>(token, &self.decoding, &validation)
+            .ok()
+            .map(|d| d.claims)
     }
 
     pub(crate) fn jwks(&self) -> Value {
@@ -243,6 +254,7 @@ fn client_credentials(
         (None, Some(assertion)) => {
             let audience = Audience {
                 endpoint: &shared.endpoint,
+                signer: &shared.signer,
                 tenant,
                 tenant_ref,
                 dir,
@@ -292,6 +304,7 @@ fn check_secret(app: &App, secret: &str) -> Result<(), AadError> {
 /// the tenant).
 struct Audience<'a> {
     endpoint: &'a str,
+    signer: &'a Signer,
     tenant: &'a Tenant,
     tenant_ref: &'a str,
     dir: &'a Directory,
@@ -355,6 +368,10 @@ fn check_assertion(
     }
     let malformed = || assertion_error(50027, "JWT token is invalid or malformed.");
     let header = jsonwebtoken::decode_header(assertion).map_err(|_| malformed())?;
+    let from_signer = header.kid.as_deref() == Some(audience.signer.kid.as_str());
+    if header.x5t.is_none() && header.x5t_s256.is_none() && from_signer {
+        return check_federated(app, assertion, audience);
+    }
     let cert = app.certificate().map_err(|e| {
         AadError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -434,6 +451,95 @@ fn verified_assertion(
             jsonwebtoken::errors::ErrorKind::InvalidSignature => bad_signature(),
             _ => assertion_error(50027, "JWT token is invalid or malformed."),
         })
+}
+
+/// The audience of workload identity tokens, as Entra's federated credentials expect it.
+pub(crate) const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
+const FEDERATED_LIFETIME_SECS: i64 = 3600;
+
+/// The OIDC issuer the emulator plays for workload identity (a Kubernetes cluster, a CI system).
+pub(crate) fn federated_issuer(endpoint: &str) -> String {
+    format!("{endpoint}/workload-identity")
+}
+
+/// The subject every seeded app's federated credential trusts: a Kubernetes service account named after it.
+pub(crate) fn federated_subject(app: &App) -> String {
+    format!("system:serviceaccount:default:{}", app.name)
+}
+
+#[derive(Serialize, Deserialize)]
+struct FederatedClaims {
+    #[serde(default)]
+    iss: String,
+    #[serde(default)]
+    sub: String,
+    #[serde(default)]
+    aud: Value,
+    #[serde(default)]
+    iat: Option<f64>,
+    exp: Option<f64>,
+    nbf: Option<f64>,
+}
+
+/// A workload identity token for `app`, as its cluster would project it into a pod (an hour's validity).
+pub(crate) fn federated_token(shared: &Shared, app: &App) -> String {
+    let now = now() as f64;
+    shared.signer.sign(&FederatedClaims {
+        iss: federated_issuer(&shared.endpoint),
+        sub: federated_subject(app),
+        aud: json!([TOKEN_EXCHANGE_AUDIENCE]),
+        iat: Some(now),
+        nbf: Some(now),
+        exp: Some(now + FEDERATED_LIFETIME_SECS as f64),
+    })
+}
+
+fn no_federated_match(what: &str, value: &str) -> AadError {
+    let code = match what {
+        "issuer" => 700211,
+        "audience" => 700212,
+        _ => 700213,
+    };
+    AadError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        code,
+        format!(
+            "No matching federated identity record found for presented assertion {what} '{value}'. Please check \
+             your federated identity credential Subject, Audience and Issuer against the presented assertion. \
+             https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
+        ),
+    )
+}
+
+/// Workload identity federation: a token from the emulator's issuer, for the token-exchange audience,
+/// about the app's service account, not expired.
+fn check_federated(app: &App, assertion: &str, audience: &Audience<'_>) -> Result<(), AadError> {
+    let claims: FederatedClaims = audience
+        .signer
+        .verified(assertion)
+        .ok_or_else(|| assertion_error(700027, "Client assertion failed signature validation."))?;
+    if claims.iss != federated_issuer(audience.endpoint) {
+        return Err(no_federated_match("issuer", &claims.iss));
+    }
+    let audiences: Vec<&str> = match &claims.aud {
+        Value::String(a) => vec![a.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if !audiences.contains(&TOKEN_EXCHANGE_AUDIENCE) {
+        return Err(no_federated_match("audience", &audiences.join(",")));
+    }
+    if claims.sub != federated_subject(app) {
+        return Err(no_federated_match("subject", &claims.sub));
+    }
+    check_assertion_time(&AssertionClaims {
+        aud: String::new(),
+        iss: claims.iss,
+        sub: claims.sub,
+        exp: claims.exp,
+        nbf: claims.nbf,
+    })
 }
 
 fn check_assertion_time(claims: &AssertionClaims) -> Result<(), AadError> {

@@ -128,6 +128,15 @@ impl Emulator {
         Ok(found.certificate()?.pem.clone())
     }
 
+    /// A fresh workload identity token for an app (name or client id), from the emulator's own issuer,
+    /// which every app's federated credential trusts for the subject `system:serviceaccount:default:{app}`.
+    pub fn federated_token(&self, app: &str) -> Result<String, EmulatorError> {
+        let found = self.shared.directory.app(app).ok_or_else(|| {
+            EmulatorError::new(format!("no app '{app}' in the emulator's directory"))
+        })?;
+        Ok(identity::federated_token(&self.shared, found))
+    }
+
     /// Every request served so far (never headers, tokens, secrets or bodies).
     pub fn request_log(&self) -> Vec<Value> {
         self.shared.log.entries()

@@ -2,7 +2,7 @@
 
 use super::{Outcome, Shape};
 use crate::client::Client;
-use crate::credentials::PrincipalKind;
+use crate::credentials::{FederatedToken, PrincipalKind};
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -18,6 +18,10 @@ pub struct LoginArgs {
     certificate: Option<String>,
     /// Handle of a credential registered with the client (`credential=` in Python).
     credential: Option<String>,
+    /// `--federated-token`: a workload identity token.
+    federated_token: Option<String>,
+    /// A file holding the workload identity token (`AZURE_FEDERATED_TOKEN_FILE`), re-read as it rotates.
+    federated_token_file: Option<String>,
 }
 
 pub async fn login(client: &Client, a: LoginArgs) -> Result<Outcome> {
@@ -25,6 +29,18 @@ pub async fn login(client: &Client, a: LoginArgs) -> Result<Outcome> {
         client
             .login_registered(handle, a.tenant.as_deref().filter(|t| !t.is_empty()))
             .await?;
+        return list(client);
+    }
+    if let Some(token) = a.federated_token.as_deref() {
+        let (tenant, username) = service_principal_of(&a, "--federated-token")?;
+        let token = FederatedToken::Given(token);
+        client.login_federated(&tenant, &username, token).await?;
+        return list(client);
+    }
+    if let Some(path) = a.federated_token_file.as_deref() {
+        let (tenant, username) = service_principal_of(&a, "AZURE_FEDERATED_TOKEN_FILE")?;
+        let token = FederatedToken::File(path);
+        client.login_federated(&tenant, &username, token).await?;
         return list(client);
     }
     if let Some(pem) = a.certificate.as_deref() {

@@ -77,6 +77,13 @@ impl Emulator {
             .map_err(|e| pyo3::exceptions::PyKeyError::new_err(e.to_string()))
     }
 
+    /// A fresh workload identity token for an app (name or client id).
+    fn app_federated_token(&self, app: &str) -> PyResult<String> {
+        self.inner
+            .federated_token(app)
+            .map_err(|e| pyo3::exceptions::PyKeyError::new_err(e.to_string()))
+    }
+
     fn request_log_json(&self) -> String {
         serde_json::Value::Array(self.inner.request_log()).to_string()
     }
