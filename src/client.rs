@@ -4,7 +4,7 @@
 use crate::cloud::Cloud;
 use crate::credentials::{
     unverified_claims, ClientCertificate, ClientSecret, Credential, Federated, FederatedToken,
-    Login, PrincipalKind, Profile, Subscription, UserPasswordCredential,
+    Login, ManagedIdentity, PrincipalKind, Profile, Subscription, UserPasswordCredential,
 };
 use crate::error::{Error, Result};
 use crate::pipeline::{
@@ -184,8 +184,20 @@ impl Client {
         handle
     }
 
-    /// Logs in with a registered credential. The tenant is `tenant` or, when not given, the `tid` of the
-    /// credential's first ARM token; the principal and its kind are read from the token too.
+    /// `az login --identity [--username CLIENT_ID]`: the tenant and principal come from the token.
+    pub async fn login_managed_identity(
+        &self,
+        client_id: Option<&str>,
+    ) -> Result<Vec<Subscription>> {
+        let cred: Arc<dyn Credential> = Arc::new(ManagedIdentity::new(
+            &self.cloud,
+            self.http.clone(),
+            client_id,
+        )?);
+        self.login_learning_tenant(cred, None).await
+    }
+
+    /// Logs in with a registered credential (see `login_learning_tenant`).
     pub async fn login_registered(
         &self,
         handle: &str,
@@ -197,6 +209,16 @@ impl Client {
                 "This credential was already used for a login, or was registered with another session.",
             )
         })?;
+        self.login_learning_tenant(cred, tenant).await
+    }
+
+    /// The tenant is `tenant` or, when not given, the `tid` of the credential's first ARM token; the
+    /// principal and its kind are read from the token too.
+    async fn login_learning_tenant(
+        &self,
+        cred: Arc<dyn Credential>,
+        tenant: Option<&str>,
+    ) -> Result<Vec<Subscription>> {
         let token = cred.token(&self.cloud.arm_scope).await?;
         let claims = unverified_claims(token.secret()).unwrap_or_default();
         let claim = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_string);

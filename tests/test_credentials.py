@@ -304,6 +304,51 @@ def test_official_workload_identity_credential_and_the_env_file(emu, clean_env, 
         gs.Az(cloud=emu.cloud).login(env=True)
 
 
+# -- managed identity (App Service style endpoint) ------------------------------------------------------------
+
+@pytest.fixture
+def app_service(emu, monkeypatch):
+    """The process runs "on App Service": IDENTITY_ENDPOINT/IDENTITY_HEADER point at the emulator."""
+    for name, value in emu.directory.managed_identity_env().items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+def test_managed_identity_login_cli_and_powershell_then_a_read(emu, app_service):
+    app = emu.directory.app("contoso-admin")
+    az = gs.Az(cloud=emu.cloud)
+    accounts = az.login(identity=True, username=app.client_id)
+    assert {a["tenantId"] for a in accounts} == {tenant_id(emu)}
+    assert az.group.show(name="images", subscription="contoso-prod")["name"] == "images"
+    fab = emu.directory.app("fabrikam-admin")
+    ctx = gs.Pwsh(cloud=emu.cloud).Connect_AzAccount(Identity=True, AccountId=fab.client_id)
+    assert ctx.Subscription == emu.directory.subscription("fabrikam-prod").id
+    msi = [r for r in emu.requests() if r["path"] == "/msi/token"]
+    assert len(msi) == 2 and all(r["status"] == 200 for r in msi)
+
+
+def test_managed_identity_without_an_assigned_identity_or_with_a_wrong_header(emu, app_service):
+    with pytest.raises(gs.ClientAuthenticationError, match="not been assigned"):
+        gs.Az(cloud=emu.cloud).login(identity=True)
+    wrong = "wrong-" + uuid.uuid4().hex
+    app_service.setenv("IDENTITY_HEADER", wrong)
+    with pytest.raises(gs.ClientAuthenticationError) as e:
+        gs.Az(cloud=emu.cloud).login(identity=True, username=emu.directory.app("contoso-admin").client_id)
+    assert "IDENTITY_HEADER" in str(e.value) and wrong not in str(e.value)
+    with pytest.raises(gs.ValidationError, match="cannot be combined"):
+        gs.Az(cloud=emu.cloud).login(identity=True, password="x")
+
+
+def test_official_managed_identity_credential_against_the_emulator(emu, app_service):
+    from azure.identity import ManagedIdentityCredential
+
+    app = emu.directory.app("contoso-admin")
+    cred = ManagedIdentityCredential(client_id=app.client_id, connection_verify=emu.ca_cert_path)
+    az = gs.Az(cloud=emu.cloud)
+    az.login(credential=cred)
+    assert az.account.show(subscription="contoso-prod")["user"]["name"] == app.client_id
+
+
 # -- environment variables ------------------------------------------------------------------------------------
 
 AZURE_ENV = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",

@@ -52,8 +52,8 @@ class Az:
 
     def login(self, *, service_principal: bool = False, username: Optional[str] = None, password: Optional[str] = None,
               tenant: Optional[str] = None, certificate: Optional[PathOrPem] = None,
-              federated_token: Optional[str] = None, credential: Any = None, env: bool = False,
-              query: Optional[str] = None) -> Any:
+              federated_token: Optional[str] = None, identity: bool = False, credential: Any = None,
+              env: bool = False, query: Optional[str] = None) -> Any:
         """``az login``. Logging in to a second tenant keeps the first login, as the CLI does. One of:
 
         - ``service_principal=True, username=APP_ID, password=SECRET, tenant=T`` (``--service-principal -u -p``);
@@ -62,6 +62,9 @@ class Az:
         - ``service_principal=True, username=APP_ID, federated_token=TOKEN, tenant=T`` (``--federated-token``):
           workload identity federation, e.g. a GitHub Actions OIDC token or a Kubernetes service account token;
         - ``username=USER, password=PASSWORD`` (a user; ``tenant`` optional);
+        - ``identity=True`` (``--identity``): the host's managed identity — App Service's ``IDENTITY_ENDPOINT`` /
+          ``IDENTITY_HEADER`` when set, the VM's IMDS otherwise; ``username=CLIENT_ID`` picks a user-assigned one.
+          The tenant is read from the token;
         - ``credential=cred``: any object with azure-core's ``get_token(*scopes, **kwargs)``, e.g.
           ``azure.identity.DefaultAzureCredential()`` or a managed identity credential. Its tokens are kept until
           5 minutes before they expire. ``tenant`` defaults to the ``tid`` claim of its first token;
@@ -73,9 +76,13 @@ class Az:
         Bad combinations and unreadable files fail before any request; secrets never appear in errors."""
         if credential is not None:
             only_one("credential=", username=username, password=password, certificate=certificate,
-                     federated_token=federated_token, env=env)
+                     federated_token=federated_token, identity=identity, env=env)
             handle = self._s.native.register_credential(credential)
             return self._s.call("login", {"credential": handle, "tenant": tenant}, query)
+        if identity:
+            only_one("identity=True", password=password, certificate=certificate, federated_token=federated_token,
+                     env=env)
+            return self._s.call("login", {"identity": True, "username": username}, query)
         if env:
             only_one("env=True", username=username, password=password, certificate=certificate,
                      federated_token=federated_token)

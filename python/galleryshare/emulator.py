@@ -110,8 +110,9 @@ class Directory:
     """The seeded tenants, subscriptions, apps and users, with their generated secrets."""
 
     def __init__(self, raw: Dict[str, Any], certificate: Optional[Callable[[str], str]] = None,
-                 federated: Optional[Callable[[str], str]] = None):
+                 federated: Optional[Callable[[str], str]] = None, endpoint: str = ""):
         self._raw = raw
+        self._endpoint = endpoint
         self._files = _CertificateFiles()
         tenant_ids = {t["name"]: t["id"] for t in raw.get("tenants", [])}
         self.tenants = [Tenant(t["name"], t["id"], t.get("domain", "")) for t in raw.get("tenants", [])]
@@ -136,6 +137,12 @@ class Directory:
                 return item
         known = ", ".join(getattr(i, attr) for i in items)
         raise KeyError(f"no {what} {key!r} in the emulator's directory (known: {known})")
+
+    def managed_identity_env(self) -> Dict[str, str]:
+        """``IDENTITY_ENDPOINT`` and ``IDENTITY_HEADER`` as App Service sets them, for the emulator's managed
+        identity endpoint: set them, then ``az.login(identity=True, username=app.client_id)`` logs in as that
+        app used as a user-assigned identity (the emulated host has no system-assigned one)."""
+        return {"IDENTITY_ENDPOINT": f"{self._endpoint}/msi/token", "IDENTITY_HEADER": self._raw.get("identity_header", "")}
 
     def tenant(self, name: str) -> Tenant:
         return self._find(self.tenants, "name", name, "tenant")
@@ -171,7 +178,7 @@ class Emulator:
             ca_pem=native.ca_pem,
         )
         self.directory = Directory(json.loads(native.directory_json()), native.app_certificate_pem,
-                                   native.app_federated_token)
+                                   native.app_federated_token, native.endpoint)
         self._stopped = False
 
     @property

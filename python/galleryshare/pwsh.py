@@ -175,7 +175,8 @@ class Pwsh:
     def Connect_AzAccount(self, *, Credential: Optional[PSCredential] = None, ServicePrincipal: bool = False,
                           Tenant: Optional[str] = None, Subscription: Optional[str] = None,
                           ApplicationId: Optional[str] = None, CertificatePath: Optional[PathOrPem] = None,
-                          FederatedToken: Optional[str] = None, TokenCredential: Any = None) -> PSObject:
+                          FederatedToken: Optional[str] = None, Identity: bool = False,
+                          AccountId: Optional[str] = None, TokenCredential: Any = None) -> PSObject:
         """``Connect-AzAccount``; a second call for another tenant keeps both logins (cross-tenant work needs both).
 
         - ``ServicePrincipal=True, Credential=gs.PSCredential(app_id, secret), Tenant=T`` (``-Credential $cred``),
@@ -185,6 +186,8 @@ class Pwsh:
           where PowerShell takes a PFX;
         - ``ServicePrincipal=True, ApplicationId=APP_ID, FederatedToken=TOKEN, Tenant=T`` (``-FederatedToken``):
           workload identity federation;
+        - ``Identity=True`` (``-Identity``): the host's managed identity; ``AccountId=CLIENT_ID`` picks a
+          user-assigned one;
         - ``TokenCredential=cred``: any object with azure-core's ``get_token(*scopes, **kwargs)`` (an
           ``azure.identity`` credential). PowerShell has no such parameter (its nearest is ``-AccessToken``, a
           single token that cannot refresh); ``Tenant`` defaults to the ``tid`` claim of the first token.
@@ -194,6 +197,9 @@ class Pwsh:
             only_one("TokenCredential=", Credential=Credential, CertificatePath=CertificatePath)
             handle = self._s.native.register_credential(TokenCredential)
             return self._s.steps(self._connect({"credential": handle, "tenant": Tenant}, Subscription))
+        if Identity:
+            only_one("Identity=True", Credential=Credential, CertificatePath=CertificatePath, FederatedToken=FederatedToken)
+            return self._s.steps(self._connect({"identity": True, "username": AccountId}, Subscription))
         if FederatedToken is not None:
             only_one("FederatedToken=", Credential=Credential, CertificatePath=CertificatePath)
             _need(ApplicationId=ApplicationId, Tenant=Tenant)

@@ -2,17 +2,19 @@
 //! each caching its tokens per scope and refreshing them 5 minutes before expiry.
 //!
 //! Service principals with a secret use azure_identity's `ClientSecretCredential`, with a certificate its
-//! `ClientAssertionCredential` (`certificate.rs`), with a workload identity token `federated.rs`; a user's password uses the OAuth2 password grant, which
+//! `ClientAssertionCredential` (`certificate.rs`), with a workload identity token `federated.rs`, a managed identity `managed.rs`; a user's password uses the OAuth2 password grant, which
 //! azure_identity does not offer, so `password.rs` does that one request. Any other token source (a Python
 //! azure-identity credential, say) comes in as a `Credential` from outside, wrapped in `Cached`.
 
 mod certificate;
 mod federated;
+mod managed;
 mod password;
 mod profile;
 
 pub use certificate::ClientCertificate;
 pub use federated::{Federated, FederatedToken};
+pub use managed::ManagedIdentity;
 pub use password::UserPasswordCredential;
 pub use profile::{Login, PrincipalKind, Profile, Subscription};
 

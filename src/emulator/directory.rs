@@ -171,6 +171,9 @@ pub(crate) struct Directory {
     pub resource_groups: Vec<SeedResourceGroup>,
     #[serde(default)]
     pub managed_images: Vec<SeedManagedImage>,
+    /// The `X-IDENTITY-HEADER` secret of the emulator's App Service managed identity endpoint.
+    #[serde(skip)]
+    pub identity_header: String,
 }
 
 /// Who a token or a role assignment names.
@@ -241,6 +244,7 @@ impl Directory {
             fill_id(&mut user.id, &user.upn);
             user.password = random_secret();
         }
+        dir.identity_header = random_secret();
         let tenant_ids: Vec<(String, String)> = dir
             .tenants
             .iter()
@@ -429,9 +433,13 @@ impl Directory {
                        "os_type": m.os_type, "location": m.location})
             })
             .collect();
-        json!({"tenants": tenants, "subscriptions": subscriptions, "apps": apps, "users": users,
+        let mut v = json!({"tenants": tenants, "subscriptions": subscriptions, "apps": apps, "users": users,
                "role_assignments": role_assignments, "resource_groups": resource_groups,
-               "managed_images": managed_images})
+               "managed_images": managed_images});
+        if with_secrets {
+            v["identity_header"] = json!(self.identity_header);
+        }
+        v
     }
 
     fn app_json(&self, app: &App, with_secrets: bool) -> Value {

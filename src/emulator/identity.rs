@@ -729,6 +729,73 @@ pub(crate) async fn jwks(State(shared): State<Arc<Shared>>) -> Response {
     Json(shared.signer.jwks()).into_response()
 }
 
+/// `GET /msi/token?api-version=2019-08-01&resource=R&client_id=C` with `X-IDENTITY-HEADER`: App Service's
+/// managed identity endpoint (`IDENTITY_ENDPOINT`). Every seeded app can be used as a user-assigned
+/// identity of the host (by `client_id`, or its service principal's `object_id` in the home tenant); the
+/// host has no system-assigned identity, so a request naming none is refused, as App Service does.
+pub(crate) async fn managed_identity_token(
+    State(shared): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let refuse = |status: StatusCode, message: &str| {
+        (
+            status,
+            Json(json!({"statusCode": status.as_u16(), "message": message})),
+        )
+            .into_response()
+    };
+    let header = headers
+        .get("x-identity-header")
+        .and_then(|h| h.to_str().ok());
+    if header != Some(shared.directory.identity_header.as_str()) {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.",
+        );
+    }
+    let resource = q.get("resource").map(String::as_str).unwrap_or_default();
+    let Some(audience) = audience_for(&format!("{}/.default", resource.trim_end_matches('/')))
+    else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "The resource '{resource}' is not a resource this endpoint issues tokens for."
+            ),
+        );
+    };
+    let dir = &shared.directory;
+    let app = match (q.get("client_id"), q.get("object_id")) {
+        (Some(id), _) => dir.app_by_client_id(id),
+        (None, Some(oid)) => dir
+            .apps
+            .iter()
+            .find(|a| service_principal_id(&a.name, &a.home_tenant).eq_ignore_ascii_case(oid)),
+        (None, None) => None,
+    };
+    let Some(tenant) = app.and_then(|a| dir.tenant(&a.home_tenant)) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "No managed identity matches the request: this host has no system-assigned identity; name a \
+             user-assigned one with client_id or object_id.",
+        );
+    };
+    let app = app.expect("found above");
+    let mut claims = base_claims(
+        tenant,
+        audience,
+        service_principal_id(&app.name, &tenant.name),
+        &app.client_id,
+        "app",
+    );
+    claims.aud = audience.to_string();
+    Json(json!({
+        "access_token": shared.signer.sign(&claims), "expires_on": claims.exp.to_string(),
+        "resource": resource, "token_type": "Bearer", "client_id": app.client_id,
+    }))
+    .into_response()
+}
+
 /// `GET /{tenant}/discovery/instance` (MSAL's instance discovery), pointing back at this authority.
 pub(crate) async fn instance_discovery(
     State(shared): State<Arc<Shared>>,

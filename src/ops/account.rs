@@ -22,6 +22,9 @@ pub struct LoginArgs {
     federated_token: Option<String>,
     /// A file holding the workload identity token (`AZURE_FEDERATED_TOKEN_FILE`), re-read as it rotates.
     federated_token_file: Option<String>,
+    /// `--identity`: the host's managed identity (`username`: a user-assigned identity's client id).
+    #[serde(default)]
+    identity: bool,
 }
 
 pub async fn login(client: &Client, a: LoginArgs) -> Result<Outcome> {
@@ -29,6 +32,11 @@ pub async fn login(client: &Client, a: LoginArgs) -> Result<Outcome> {
         client
             .login_registered(handle, a.tenant.as_deref().filter(|t| !t.is_empty()))
             .await?;
+        return list(client);
+    }
+    if a.identity {
+        let client_id = a.username.as_deref().filter(|u| !u.is_empty());
+        client.login_managed_identity(client_id).await?;
         return list(client);
     }
     if let Some(token) = a.federated_token.as_deref() {
