@@ -122,6 +122,15 @@ def test_get_token_returning_the_wrong_shape_is_a_type_error(emu):
         gs.Az(cloud=emu.cloud).login(credential=Bad(), tenant=tenant_id(emu))
 
 
+def test_an_asyncio_credential_is_refused_with_a_clear_type_error(emu):
+    class AsyncOnly:
+        async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+            raise AssertionError("never awaited")
+
+    with pytest.raises(TypeError, match="azure.identity.aio"):
+        gs.Az(cloud=emu.cloud).login(credential=AsyncOnly(), tenant=tenant_id(emu))
+
+
 # -- certificates ---------------------------------------------------------------------------------------------
 
 def test_certificate_login_cli_then_a_read(emu):

@@ -54,6 +54,15 @@ fn call_get_token(credential: &Py<PyAny>, scope: &str) -> Result<(Secret, i64)> 
             .call_method1(py, "get_token", (scope,))
             .map_err(fail)?;
         let token = token.bind(py);
+        if token.hasattr("__await__").unwrap_or(false) {
+            // An asyncio credential (azure.identity.aio): close the coroutine so it is not left unawaited.
+            let _ = token.call_method0("close");
+            return Err(Error::new(
+                ErrorKind::Type,
+                "get_token returned a coroutine: pass a synchronous credential (azure.identity, not \
+                 azure.identity.aio); gs.aio sessions take the synchronous one too",
+            ));
+        }
         let shape = || {
             Error::new(
                 ErrorKind::Type,
