@@ -3,8 +3,9 @@
 
 use crate::cloud::Cloud;
 use crate::credentials::{
-    unverified_claims, ClientCertificate, ClientSecret, Credential, Federated, FederatedToken,
-    Login, ManagedIdentity, PrincipalKind, Profile, Subscription, UserPasswordCredential,
+    unverified_claims, AzureCli, Cached, ClientCertificate, ClientSecret, Credential, Federated,
+    FederatedToken, Login, ManagedIdentity, PrincipalKind, Profile, Subscription,
+    UserPasswordCredential,
 };
 use crate::error::{Error, Result};
 use crate::pipeline::{
@@ -195,6 +196,12 @@ impl Client {
             client_id,
         )?);
         self.login_learning_tenant(cred, None).await
+    }
+
+    /// Reuses the Azure CLI's login (`az account get-access-token`); the tenant is `tenant` or the CLI's.
+    pub async fn login_azure_cli(&self, tenant: Option<&str>) -> Result<Vec<Subscription>> {
+        let cred: Arc<dyn Credential> = Arc::new(Cached::new(AzureCli::new(tenant)?));
+        self.login_learning_tenant(cred, tenant).await
     }
 
     /// Logs in with a registered credential (see `login_learning_tenant`).

@@ -358,6 +358,64 @@ def test_official_managed_identity_credential_against_the_emulator(emu, app_serv
     assert az.account.show(subscription="contoso-prod")["user"]["name"] == app.client_id
 
 
+# -- the Azure CLI's own login, reused -------------------------------------------------------------------------
+
+FAKE_AZ = """#!{python}
+# A stand-in for the Azure CLI: `az account get-access-token -o json --scope S [--tenant T]`, answered with a
+# real token from the emulator for the app in FAKE_AZ_* (as if `az login` had been run as it). Counts its runs.
+import json, os, ssl, sys, time, urllib.parse, urllib.request
+args = sys.argv[1:]
+assert args[:4] == ["account", "get-access-token", "-o", "json"], args
+scope = args[args.index("--scope") + 1]
+tenant = args[args.index("--tenant") + 1] if "--tenant" in args else os.environ["FAKE_AZ_TENANT"]
+form = urllib.parse.urlencode({{"grant_type": "client_credentials", "client_id": os.environ["FAKE_AZ_CLIENT"],
+                               "client_secret": os.environ["FAKE_AZ_SECRET"], "scope": scope}}).encode()
+ctx = ssl.create_default_context(cafile=os.environ["FAKE_AZ_CA"])
+with urllib.request.urlopen(os.environ["FAKE_AZ_ENDPOINT"] + "/" + tenant + "/oauth2/v2.0/token", form, context=ctx) as r:
+    t = json.loads(r.read())
+with open(os.environ["FAKE_AZ_COUNT"], "a") as f:
+    f.write(scope + "\\n")
+exp = int(time.time()) + t["expires_in"]
+print(json.dumps({{"accessToken": t["access_token"], "expiresOn": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(exp)),
+                  "expires_on": exp, "subscription": "", "tenant": tenant, "tokenType": "Bearer"}}))
+"""
+
+
+@pytest.fixture
+def fake_az(emu, monkeypatch, tmp_path):
+    import os
+    import sys
+
+    app = emu.directory.app("contoso-admin")
+    script = tmp_path / "bin" / "az"
+    script.parent.mkdir()
+    script.write_text(FAKE_AZ.format(python=sys.executable))
+    script.chmod(0o755)
+    count = tmp_path / "calls"
+    count.write_text("")
+    monkeypatch.setenv("PATH", f"{script.parent}{os.pathsep}{os.environ['PATH']}")
+    for name, value in {"FAKE_AZ_TENANT": tenant_id(emu), "FAKE_AZ_CLIENT": app.client_id, "FAKE_AZ_SECRET": app.secret,
+                        "FAKE_AZ_CA": emu.ca_cert_path, "FAKE_AZ_ENDPOINT": emu.endpoint,
+                        "FAKE_AZ_COUNT": str(count)}.items():
+        monkeypatch.setenv(name, value)
+    return count
+
+
+def test_azure_cli_login_is_reused_and_its_tokens_cached(emu, fake_az):
+    az = gs.Az(cloud=emu.cloud)
+    accounts = az.login(azure_cli=True)
+    assert {a["tenantId"] for a in accounts} == {tenant_id(emu)}
+    for _ in range(5):
+        assert az.group.show(name="images", subscription="contoso-prod")["name"] == "images"
+    assert fake_az.read_text().split() == [ARM]  # one CLI run for the login and every later request
+
+
+def test_azure_cli_missing_is_an_authentication_error(emu, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(gs.ClientAuthenticationError, match="(?i)azure cli|az"):
+        gs.Az(cloud=emu.cloud).login(azure_cli=True, tenant=tenant_id(emu))
+
+
 # -- environment variables ------------------------------------------------------------------------------------
 
 AZURE_ENV = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",

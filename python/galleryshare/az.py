@@ -53,7 +53,7 @@ class Az:
     def login(self, *, service_principal: bool = False, username: Optional[str] = None, password: Optional[str] = None,
               tenant: Optional[str] = None, certificate: Optional[PathOrPem] = None,
               federated_token: Optional[str] = None, identity: bool = False, credential: Any = None,
-              env: bool = False, query: Optional[str] = None) -> Any:
+              env: bool = False, azure_cli: bool = False, query: Optional[str] = None) -> Any:
         """``az login``. Logging in to a second tenant keeps the first login, as the CLI does. One of:
 
         - ``service_principal=True, username=APP_ID, password=SECRET, tenant=T`` (``--service-principal -u -p``);
@@ -71,14 +71,20 @@ class Az:
         - ``env=True``: azure-identity's environment variables — ``AZURE_TENANT_ID`` and ``AZURE_CLIENT_ID`` with
           ``AZURE_CLIENT_SECRET``, ``AZURE_CLIENT_CERTIFICATE_PATH`` or ``AZURE_FEDERATED_TOKEN_FILE`` (AKS workload
           identity; the file is re-read as it rotates), or ``AZURE_USERNAME``/``AZURE_PASSWORD``;
-          ``AZURE_SUBSCRIPTION_ID``, when set, becomes the current subscription.
+          ``AZURE_SUBSCRIPTION_ID``, when set, becomes the current subscription;
+        - ``azure_cli=True``: reuse the login of an installed Azure CLI (``az account get-access-token``, once
+          per scope and hour); ``tenant`` picks one of its tenants, else the CLI's default.
 
         Bad combinations and unreadable files fail before any request; secrets never appear in errors."""
         if credential is not None:
             only_one("credential=", username=username, password=password, certificate=certificate,
-                     federated_token=federated_token, identity=identity, env=env)
+                     federated_token=federated_token, identity=identity, env=env, azure_cli=azure_cli)
             handle = self._s.native.register_credential(credential)
             return self._s.call("login", {"credential": handle, "tenant": tenant}, query)
+        if azure_cli:
+            only_one("azure_cli=True", username=username, password=password, certificate=certificate,
+                     federated_token=federated_token, identity=identity, env=env)
+            return self._s.call("login", {"azure_cli": True, "tenant": tenant}, query)
         if identity:
             only_one("identity=True", password=password, certificate=certificate, federated_token=federated_token,
                      env=env)

@@ -1,6 +1,7 @@
 //! `az login --identity [--username CLIENT_ID]` / `Connect-AzAccount -Identity [-AccountId CLIENT_ID]`:
 //! azure_identity's `ManagedIdentityCredential` on our transport — App Service's endpoint when
 //! `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set (the emulator serves one), IMDS on a VM otherwise.
+//! Also the Azure CLI's login, reused (`AzureCli`): another identity the machine already has.
 
 use super::{client_options, first_line, map_identity_error, Credential};
 use crate::cloud::Cloud;
@@ -38,5 +39,40 @@ impl Credential for ManagedIdentity {
             .await
             .map_err(map_identity_error)?;
         Ok(token.token)
+    }
+}
+
+/// The Azure CLI's own login, reused: `az account get-access-token` per scope (azure_identity's
+/// `AzureCliCredential`, which does not cache — `Cached` keeps each token until 5 minutes before expiry).
+pub struct AzureCli(Arc<azure_identity::AzureCliCredential>);
+
+impl AzureCli {
+    pub fn new(tenant: Option<&str>) -> Result<Self> {
+        let options = azure_identity::AzureCliCredentialOptions {
+            tenant_id: tenant.map(str::to_string),
+            ..Default::default()
+        };
+        let cred = azure_identity::AzureCliCredential::new(Some(options)).map_err(|e| {
+            Error::invalid_param(
+                "tenant",
+                format!(
+                    "Cannot use the Azure CLI's login: {}",
+                    first_line(&e.to_string())
+                ),
+            )
+        })?;
+        Ok(AzureCli(cred))
+    }
+}
+
+#[async_trait]
+impl super::ExpiringTokenSource for AzureCli {
+    async fn fetch(&self, scope: &str) -> Result<(Secret, i64)> {
+        let token = self
+            .0
+            .get_token(&[scope], None)
+            .await
+            .map_err(map_identity_error)?;
+        Ok((token.token, token.expires_on.unix_timestamp()))
     }
 }

@@ -14,7 +14,7 @@ mod profile;
 
 pub use certificate::ClientCertificate;
 pub use federated::{Federated, FederatedToken};
-pub use managed::ManagedIdentity;
+pub use managed::{AzureCli, ManagedIdentity};
 pub use password::UserPasswordCredential;
 pub use profile::{Login, PrincipalKind, Profile, Subscription};
 

@@ -25,6 +25,9 @@ pub struct LoginArgs {
     /// `--identity`: the host's managed identity (`username`: a user-assigned identity's client id).
     #[serde(default)]
     identity: bool,
+    /// Reuse the Azure CLI's own login (`az account get-access-token`).
+    #[serde(default)]
+    azure_cli: bool,
 }
 
 pub async fn login(client: &Client, a: LoginArgs) -> Result<Outcome> {
@@ -32,6 +35,11 @@ pub async fn login(client: &Client, a: LoginArgs) -> Result<Outcome> {
         client
             .login_registered(handle, a.tenant.as_deref().filter(|t| !t.is_empty()))
             .await?;
+        return list(client);
+    }
+    if a.azure_cli {
+        let tenant = a.tenant.as_deref().filter(|t| !t.is_empty());
+        client.login_azure_cli(tenant).await?;
         return list(client);
     }
     if a.identity {
