@@ -114,7 +114,7 @@ impl CertificateAssertion {
         })
     }
 
-    fn sign(&self) -> Result<String> {
+    pub(crate) fn sign(&self) -> Result<String> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let mut header = Header::new(Algorithm::RS256);
         header.x5t = Some(self.x5t.clone());

@@ -12,7 +12,7 @@ mod managed;
 mod password;
 mod profile;
 
-pub use certificate::ClientCertificate;
+pub use certificate::{CertificateAssertion, ClientCertificate};
 pub use federated::{Federated, FederatedToken};
 pub use managed::{AzureCli, ManagedIdentity};
 pub use password::UserPasswordCredential;

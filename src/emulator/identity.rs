@@ -831,6 +831,109 @@ mod tests {
         assert_eq!(audience_for("https://vault.azure.net/.default"), None);
     }
 
+    fn assertion_code(app: &App, jwt: &str, audience: &Audience<'_>) -> Option<u32> {
+        check_assertion(app, Some(JWT_BEARER), jwt, audience)
+            .err()
+            .map(|e| e.code)
+    }
+
+    #[test]
+    fn client_assertions_are_checked_as_entra_does() {
+        use crate::credentials::CertificateAssertion;
+        let dir = Directory::from_seed(&super::super::default_seed()).unwrap();
+        let signer = Signer::generate().unwrap();
+        let (mine, other) = (&dir.apps[0], &dir.apps[1]);
+        let tenant = dir.tenant(&mine.home_tenant).unwrap();
+        let audience = Audience {
+            endpoint: "https://127.0.0.1:1",
+            signer: &signer,
+            tenant,
+            tenant_ref: &tenant.id,
+            dir: &dir,
+        };
+        let assertion = |pem: &str, client_id: &str, aud: &str| {
+            CertificateAssertion::from_pem(pem, client_id, aud.to_string())
+                .unwrap()
+                .sign()
+                .unwrap()
+        };
+        let pem = &mine.certificate().unwrap().pem;
+        let good_aud = format!("https://127.0.0.1:1/{}/oauth2/v2.0/token", tenant.domain);
+        assert_eq!(
+            assertion_code(mine, &assertion(pem, &mine.client_id, &good_aud), &audience),
+            None
+        );
+        let others = &other.certificate().unwrap().pem;
+        assert_eq!(
+            assertion_code(
+                mine,
+                &assertion(others, &mine.client_id, &good_aud),
+                &audience
+            ),
+            Some(700027)
+        );
+        assert_eq!(
+            assertion_code(
+                mine,
+                &assertion(pem, &other.client_id, &good_aud),
+                &audience
+            ),
+            Some(700021)
+        );
+        let wrong_aud = "https://login.microsoftonline.com/common/oauth2/v2.0/token";
+        assert_eq!(
+            assertion_code(mine, &assertion(pem, &mine.client_id, wrong_aud), &audience),
+            Some(700016)
+        );
+        assert_eq!(assertion_code(mine, "not.a.jwt", &audience), Some(50027));
+        // A workload identity token from the emulator's issuer, for this app's service account.
+        let now = now() as f64;
+        let federated = |sub: String, aud: &str, exp: f64| {
+            signer.sign(&FederatedClaims {
+                iss: federated_issuer(audience.endpoint),
+                sub,
+                aud: json!(aud),
+                iat: Some(now),
+                nbf: Some(now),
+                exp: Some(exp),
+            })
+        };
+        let sub = federated_subject(mine);
+        let hour = now + 3600.0;
+        assert_eq!(
+            assertion_code(
+                mine,
+                &federated(sub.clone(), TOKEN_EXCHANGE_AUDIENCE, hour),
+                &audience
+            ),
+            None
+        );
+        assert_eq!(
+            assertion_code(
+                mine,
+                &federated(federated_subject(other), TOKEN_EXCHANGE_AUDIENCE, hour),
+                &audience
+            ),
+            Some(700213)
+        );
+        assert_eq!(
+            assertion_code(
+                mine,
+                &federated(sub.clone(), "api://other", hour),
+                &audience
+            ),
+            Some(700212)
+        );
+        assert_eq!(
+            assertion_code(
+                mine,
+                &federated(sub, TOKEN_EXCHANGE_AUDIENCE, now - 3600.0),
+                &audience
+            ),
+            Some(700024)
+        );
+    }
+
     #[test]
     fn signed_tokens_verify_and_audience_is_checked() {
         let signer = Signer::generate().unwrap();
