@@ -5,6 +5,7 @@
     python3 dev.py test    cargo fmt/clippy/test, then build, check the stubs, run pytest (CI)
     python3 dev.py bench   benchmarks against the official Azure SDK (benches/)
     python3 dev.py fidelity  regenerate the README's fidelity section from a test run
+    python3 dev.py runbooks  re-execute the Jupyter runbooks in examples/ and save them with their outputs
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 RUNTIME = ["jmespath>=1.0"]
-TEST = ["pytest>=8", "pytest-timeout", "tqdm", "pyyaml", "trustme", "mypy", "azure-identity>=1.27", "azure-mgmt-compute>=39", "azure-mgmt-network>=33", "azure-mgmt-authorization>=4", "azure-mgmt-resource>=26"]
+TEST = ["pytest>=8", "pytest-timeout", "tqdm", "pyyaml", "trustme", "mypy", "azure-identity>=1.27", "azure-mgmt-compute>=39", "azure-mgmt-network>=33", "azure-mgmt-authorization>=4", "azure-mgmt-resource>=26", "nbclient", "nbformat", "ipykernel"]
 BENCH = ["azure-identity", "azure-mgmt-compute"]
 
 
@@ -74,7 +75,13 @@ def fidelity() -> None:
     run(PY, "scripts/fidelity.py", env=env())
 
 
-COMMANDS = {"demo": demo, "test": test, "bench": bench, "fidelity": fidelity}
+def runbooks() -> None:
+    venv(*TEST)
+    build()
+    run(PY, "scripts/run_runbooks.py", *sys.argv[2:], env=env())
+
+
+COMMANDS = {"demo": demo, "test": test, "bench": bench, "fidelity": fidelity, "runbooks": runbooks}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -3,7 +3,9 @@
 
 use crate::cloud::Cloud;
 use crate::credentials::{
-    ClientSecret, Credential, Login, PrincipalKind, Profile, Subscription, UserPasswordCredential,
+    unverified_claims, AzureCli, Cached, ClientCertificate, ClientSecret, Credential, Federated,
+    FederatedToken, Login, ManagedIdentity, PrincipalKind, Profile, Subscription,
+    UserPasswordCredential,
 };
 use crate::error::{Error, Result};
 use crate::pipeline::{
@@ -45,6 +47,8 @@ pub struct Client {
     aux_separator: String,
     /// Tenants of subscriptions no login lists, learnt from ARM's 401 challenges.
     discovered_tenants: RwLock<HashMap<String, String>>,
+    /// Credentials handed in from outside (Python objects), waiting for the `login` that names them.
+    external: parking_lot::Mutex<HashMap<String, Arc<dyn Credential>>>,
 }
 
 impl Client {
@@ -63,6 +67,7 @@ impl Client {
             api_versions,
             aux_separator: aux_separator.to_string(),
             discovered_tenants: RwLock::new(HashMap::new()),
+            external: Default::default(),
         })
     }
 
@@ -148,6 +153,110 @@ impl Client {
         )?);
         self.login(tenant, client_id, PrincipalKind::ServicePrincipal, cred)
             .await
+    }
+
+    /// `az login --service-principal -u APP_ID --certificate FILE.pem --tenant T` (`pem`: the file's text).
+    pub async fn login_certificate(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        pem: &str,
+    ) -> Result<Vec<Subscription>> {
+        let cred: Arc<dyn Credential> = Arc::new(ClientCertificate::new(
+            &self.cloud,
+            self.http.clone(),
+            tenant,
+            client_id,
+            pem,
+        )?);
+        self.login(tenant, client_id, PrincipalKind::ServicePrincipal, cred)
+            .await
+    }
+
+    /// `az login --service-principal -u APP_ID --federated-token TOKEN --tenant T`, or a token file.
+    pub async fn login_federated(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        token: FederatedToken<'_>,
+    ) -> Result<Vec<Subscription>> {
+        let cred: Arc<dyn Credential> = Arc::new(Federated::new(
+            &self.cloud,
+            self.http.clone(),
+            tenant,
+            client_id,
+            token,
+        )?);
+        self.login(tenant, client_id, PrincipalKind::ServicePrincipal, cred)
+            .await
+    }
+
+    /// Keeps a credential made outside (a Python object) until a `login` names it by the returned handle.
+    pub fn register_credential(&self, cred: Arc<dyn Credential>) -> String {
+        let handle = format!("credential-{}", uuid::Uuid::new_v4().simple());
+        self.external.lock().insert(handle.clone(), cred);
+        handle
+    }
+
+    /// `az login --identity [--username CLIENT_ID]`: the tenant and principal come from the token.
+    pub async fn login_managed_identity(
+        &self,
+        client_id: Option<&str>,
+    ) -> Result<Vec<Subscription>> {
+        let cred: Arc<dyn Credential> = Arc::new(ManagedIdentity::new(
+            &self.cloud,
+            self.http.clone(),
+            client_id,
+        )?);
+        self.login_learning_tenant(cred, None).await
+    }
+
+    /// Reuses the Azure CLI's login (`az account get-access-token`); the tenant is `tenant` or the CLI's.
+    pub async fn login_azure_cli(&self, tenant: Option<&str>) -> Result<Vec<Subscription>> {
+        let cred: Arc<dyn Credential> = Arc::new(Cached::new(AzureCli::new(tenant)?));
+        self.login_learning_tenant(cred, tenant).await
+    }
+
+    /// Logs in with a registered credential (see `login_learning_tenant`).
+    pub async fn login_registered(
+        &self,
+        handle: &str,
+        tenant: Option<&str>,
+    ) -> Result<Vec<Subscription>> {
+        let cred = self.external.lock().remove(handle).ok_or_else(|| {
+            Error::invalid_param(
+                "credential",
+                "This credential was already used for a login, or was registered with another session.",
+            )
+        })?;
+        self.login_learning_tenant(cred, tenant).await
+    }
+
+    /// The tenant is `tenant` or, when not given, the `tid` of the credential's first ARM token; the
+    /// principal and its kind are read from the token too.
+    async fn login_learning_tenant(
+        &self,
+        cred: Arc<dyn Credential>,
+        tenant: Option<&str>,
+    ) -> Result<Vec<Subscription>> {
+        let token = cred.token(&self.cloud.arm_scope).await?;
+        let claims = unverified_claims(token.secret()).unwrap_or_default();
+        let claim = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_string);
+        let tenant = match tenant.map(str::to_string).or_else(|| claim("tid")) {
+            Some(t) => t,
+            None => return Err(Error::invalid_param(
+                "tenant",
+                "The credential's token does not name its tenant (no 'tid' claim); pass tenant=...",
+            )),
+        };
+        let (principal, kind) = match claim("upn").or_else(|| claim("unique_name")) {
+            Some(upn) => (upn, PrincipalKind::User),
+            None => (
+                claim("appid").or_else(|| claim("azp")).unwrap_or_default(),
+                PrincipalKind::ServicePrincipal,
+            ),
+        };
+        self.login(&tenant, &principal, kind, cred).await
     }
 
     pub async fn login_user(

@@ -8,9 +8,10 @@ takes ``subscription=`` (the CLI's global ``--subscription``). Long-running comm
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, Generator, List, Optional, Union
 
 from ._cloud import Cloud, resolve
+from ._credentials import PathOrPem, environment_login, environment_subscription, only_one, read_certificate
 from ._session import Poller, Session
 from ._tables import Findings, SharingReport
 
@@ -50,10 +51,65 @@ class Az:
         return self._s.cloud
 
     def login(self, *, service_principal: bool = False, username: Optional[str] = None, password: Optional[str] = None,
-              tenant: Optional[str] = None, query: Optional[str] = None) -> Any:
-        """``az login`` (``--service-principal -u APP_ID -p SECRET --tenant T``, or a user's ``-u -p``).
-        Logging in to a second tenant keeps the first login, as the CLI does."""
-        return self._s.call("login", locals(), query)
+              tenant: Optional[str] = None, certificate: Optional[PathOrPem] = None,
+              federated_token: Optional[str] = None, identity: bool = False, credential: Any = None,
+              env: bool = False, azure_cli: bool = False, query: Optional[str] = None) -> Any:
+        """``az login``. Logging in to a second tenant keeps the first login, as the CLI does. One of:
+
+        - ``service_principal=True, username=APP_ID, password=SECRET, tenant=T`` (``--service-principal -u -p``);
+        - ``service_principal=True, username=APP_ID, certificate=PATH, tenant=T`` (``--certificate``): a PEM file
+          (or its text) with the certificate and its unencrypted RSA private key;
+        - ``service_principal=True, username=APP_ID, federated_token=TOKEN, tenant=T`` (``--federated-token``):
+          workload identity federation, e.g. a GitHub Actions OIDC token or a Kubernetes service account token;
+        - ``username=USER, password=PASSWORD`` (a user; ``tenant`` optional);
+        - ``identity=True`` (``--identity``): the host's managed identity — App Service's ``IDENTITY_ENDPOINT`` /
+          ``IDENTITY_HEADER`` when set, the VM's IMDS otherwise; ``username=CLIENT_ID`` picks a user-assigned one.
+          The tenant is read from the token;
+        - ``credential=cred``: any object with azure-core's ``get_token(*scopes, **kwargs)``, e.g.
+          ``azure.identity.DefaultAzureCredential()`` or a managed identity credential. Its tokens are kept until
+          5 minutes before they expire. ``tenant`` defaults to the ``tid`` claim of its first token;
+        - ``env=True``: azure-identity's environment variables — ``AZURE_TENANT_ID`` and ``AZURE_CLIENT_ID`` with
+          ``AZURE_CLIENT_SECRET``, ``AZURE_CLIENT_CERTIFICATE_PATH`` or ``AZURE_FEDERATED_TOKEN_FILE`` (AKS workload
+          identity; the file is re-read as it rotates), or ``AZURE_USERNAME``/``AZURE_PASSWORD``;
+          ``AZURE_SUBSCRIPTION_ID``, when set, becomes the current subscription;
+        - ``azure_cli=True``: reuse the login of an installed Azure CLI (``az account get-access-token``, once
+          per scope and hour); ``tenant`` picks one of its tenants, else the CLI's default.
+
+        Bad combinations and unreadable files fail before any request; secrets never appear in errors."""
+        if credential is not None:
+            only_one("credential=", username=username, password=password, certificate=certificate,
+                     federated_token=federated_token, identity=identity, env=env, azure_cli=azure_cli)
+            handle = self._s.native.register_credential(credential)
+            return self._s.call("login", {"credential": handle, "tenant": tenant}, query)
+        if azure_cli:
+            only_one("azure_cli=True", username=username, password=password, certificate=certificate,
+                     federated_token=federated_token, identity=identity, env=env)
+            return self._s.call("login", {"azure_cli": True, "tenant": tenant}, query)
+        if identity:
+            only_one("identity=True", password=password, certificate=certificate, federated_token=federated_token,
+                     env=env)
+            return self._s.call("login", {"identity": True, "username": username}, query)
+        if env:
+            only_one("env=True", username=username, password=password, certificate=certificate,
+                     federated_token=federated_token)
+            return self._s.steps(self._login_env(query))
+        if federated_token is not None:
+            only_one("federated_token=", password=password, certificate=certificate)
+            return self._s.call("login", {"service_principal": service_principal, "username": username,
+                                          "tenant": tenant, "federated_token": federated_token}, query)
+        if certificate is not None:
+            only_one("certificate=", password=password)
+            return self._s.call("login", {"service_principal": service_principal, "username": username,
+                                          "tenant": tenant, "certificate": read_certificate(certificate)}, query)
+        return self._s.call("login", {"service_principal": service_principal, "username": username,
+                                      "password": password, "tenant": tenant}, query)
+
+    def _login_env(self, query: Optional[str]) -> Generator[Any, Any, Any]:
+        login, subscription = environment_login(), environment_subscription()
+        yield self._s.call("login", login)
+        if subscription is not None:
+            self._s.local("account.set", {"subscription": subscription})
+        return (yield self._s.call("account.list", {}, query))
 
     def rest(self, *, method: str = "get", url: str, body: Any = None, headers: Optional[Dict[str, str]] = None,
              skip_authorization_header: bool = False, subscription: Optional[str] = None, no_wait: bool = False,

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Union
 
 from . import _core
 from ._cloud import Cloud
@@ -38,13 +40,59 @@ class SubscriptionInfo:
 
 @dataclass(frozen=True)
 class App:
-    """An app registration; ``secret`` is never shown in ``repr``."""
+    """An app registration; ``secret`` and the certificate's private key are never shown in ``repr``.
+
+    ``certificate_pem`` is the app's certificate credential (a self-signed RSA 2048 certificate followed by
+    its private key, made on first use); ``certificate_path`` is a PEM file of it, as
+    ``az login --service-principal --certificate`` takes (removed when the directory goes away).
+    ``federated_token()`` is a fresh workload identity token from the emulator's own OIDC issuer, which each
+    app's federated credential trusts for the subject ``system:serviceaccount:default:{name}``."""
 
     name: str
     client_id: str
     home_tenant: str
     secret: str = field(repr=False)
     service_principals: Dict[str, str] = field(default_factory=dict)
+    _certificate: Optional[Callable[[str], str]] = field(default=None, repr=False, compare=False)
+    _files: Optional["_CertificateFiles"] = field(default=None, repr=False, compare=False)
+    _federated: Optional[Callable[[str], str]] = field(default=None, repr=False, compare=False)
+
+    def federated_token(self) -> str:
+        if self._federated is None:
+            raise RuntimeError("this App was not read from a running emulator, so it has no federated credential")
+        return self._federated(self.client_id)
+
+    @property
+    def certificate_pem(self) -> str:
+        if self._certificate is None:
+            raise RuntimeError("this App was not read from a running emulator, so it has no certificate")
+        return self._certificate(self.client_id)
+
+    @property
+    def certificate_path(self) -> str:
+        if self._files is None:
+            raise RuntimeError("this App was not read from a running emulator, so it has no certificate")
+        return self._files.path(self.client_id, lambda: self.certificate_pem)
+
+
+class _CertificateFiles:
+    """PEM files of app certificates in one private temporary directory, removed with the Directory."""
+
+    def __init__(self) -> None:
+        self._dir: Optional[str] = None
+        self._paths: Dict[str, str] = {}
+
+    def path(self, client_id: str, pem: Callable[[], str]) -> str:
+        if client_id not in self._paths:
+            if self._dir is None:
+                self._dir = tempfile.mkdtemp(prefix="galleryshare-emulator-certs-")
+                weakref.finalize(self, shutil.rmtree, self._dir, True)
+            path = os.path.join(self._dir, f"{client_id}.pem")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(pem())
+            self._paths[client_id] = path
+        return self._paths[client_id]
 
 
 @dataclass(frozen=True)
@@ -61,8 +109,11 @@ class User:
 class Directory:
     """The seeded tenants, subscriptions, apps and users, with their generated secrets."""
 
-    def __init__(self, raw: Dict[str, Any]):
+    def __init__(self, raw: Dict[str, Any], certificate: Optional[Callable[[str], str]] = None,
+                 federated: Optional[Callable[[str], str]] = None, endpoint: str = ""):
         self._raw = raw
+        self._endpoint = endpoint
+        self._files = _CertificateFiles()
         tenant_ids = {t["name"]: t["id"] for t in raw.get("tenants", [])}
         self.tenants = [Tenant(t["name"], t["id"], t.get("domain", "")) for t in raw.get("tenants", [])]
         self.subscriptions = [
@@ -70,7 +121,8 @@ class Directory:
             for s in raw.get("subscriptions", [])
         ]
         self.apps = [
-            App(a["name"], a["client_id"], a.get("home_tenant", ""), a.get("secret", ""), dict(a.get("service_principals", {})))
+            App(a["name"], a["client_id"], a.get("home_tenant", ""), a.get("secret", ""), dict(a.get("service_principals", {})),
+                certificate, self._files, federated)
             for a in raw.get("apps", [])
         ]
         self.users = [
@@ -85,6 +137,12 @@ class Directory:
                 return item
         known = ", ".join(getattr(i, attr) for i in items)
         raise KeyError(f"no {what} {key!r} in the emulator's directory (known: {known})")
+
+    def managed_identity_env(self) -> Dict[str, str]:
+        """``IDENTITY_ENDPOINT`` and ``IDENTITY_HEADER`` as App Service sets them, for the emulator's managed
+        identity endpoint: set them, then ``az.login(identity=True, username=app.client_id)`` logs in as that
+        app used as a user-assigned identity (the emulated host has no system-assigned one)."""
+        return {"IDENTITY_ENDPOINT": f"{self._endpoint}/msi/token", "IDENTITY_HEADER": self._raw.get("identity_header", "")}
 
     def tenant(self, name: str) -> Tenant:
         return self._find(self.tenants, "name", name, "tenant")
@@ -119,7 +177,8 @@ class Emulator:
             microsoft_graph=self.endpoint,
             ca_pem=native.ca_pem,
         )
-        self.directory = Directory(json.loads(native.directory_json()))
+        self.directory = Directory(json.loads(native.directory_json()), native.app_certificate_pem,
+                                   native.app_federated_token, native.endpoint)
         self._stopped = False
 
     @property

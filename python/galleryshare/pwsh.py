@@ -12,6 +12,7 @@ import json
 from typing import Any, Callable, Dict, Generator, Iterator, List, Optional, Union
 
 from ._cloud import Cloud, resolve
+from ._credentials import PathOrPem, only_one, read_certificate
 from ._session import Session
 from .exceptions import ValidationError
 
@@ -206,10 +207,45 @@ class Pwsh:
 
     # ---- Az.Accounts -------------------------------------------------------------------------------
 
-    def Connect_AzAccount(self, *, Credential: PSCredential, ServicePrincipal: bool = False, Tenant: Optional[str] = None,
-                          Subscription: Optional[str] = None) -> PSObject:
-        """``Connect-AzAccount [-ServicePrincipal] -Credential $cred [-Tenant T] [-Subscription S]``; a second
-        call for another tenant keeps both logins (cross-tenant work needs both)."""
+    def Connect_AzAccount(self, *, Credential: Optional[PSCredential] = None, ServicePrincipal: bool = False,
+                          Tenant: Optional[str] = None, Subscription: Optional[str] = None,
+                          ApplicationId: Optional[str] = None, CertificatePath: Optional[PathOrPem] = None,
+                          FederatedToken: Optional[str] = None, Identity: bool = False,
+                          AccountId: Optional[str] = None, TokenCredential: Any = None) -> PSObject:
+        """``Connect-AzAccount``; a second call for another tenant keeps both logins (cross-tenant work needs both).
+
+        - ``ServicePrincipal=True, Credential=gs.PSCredential(app_id, secret), Tenant=T`` (``-Credential $cred``),
+          or ``Credential=gs.PSCredential(user, password)`` for a user;
+        - ``ServicePrincipal=True, ApplicationId=APP_ID, CertificatePath=PATH, Tenant=T``
+          (``-CertificatePath``): here a PEM file (or its text) with the certificate and its unencrypted RSA key,
+          where PowerShell takes a PFX;
+        - ``ServicePrincipal=True, ApplicationId=APP_ID, FederatedToken=TOKEN, Tenant=T`` (``-FederatedToken``):
+          workload identity federation;
+        - ``Identity=True`` (``-Identity``): the host's managed identity; ``AccountId=CLIENT_ID`` picks a
+          user-assigned one;
+        - ``TokenCredential=cred``: any object with azure-core's ``get_token(*scopes, **kwargs)`` (an
+          ``azure.identity`` credential). PowerShell has no such parameter (its nearest is ``-AccessToken``, a
+          single token that cannot refresh); ``Tenant`` defaults to the ``tid`` claim of the first token.
+
+        ``Subscription`` selects the current subscription (``-Subscription``)."""
+        if TokenCredential is not None:
+            only_one("TokenCredential=", Credential=Credential, CertificatePath=CertificatePath)
+            handle = self._s.native.register_credential(TokenCredential)
+            return self._s.steps(self._connect({"credential": handle, "tenant": Tenant}, Subscription))
+        if Identity:
+            only_one("Identity=True", Credential=Credential, CertificatePath=CertificatePath, FederatedToken=FederatedToken)
+            return self._s.steps(self._connect({"identity": True, "username": AccountId}, Subscription))
+        if FederatedToken is not None:
+            only_one("FederatedToken=", Credential=Credential, CertificatePath=CertificatePath)
+            _need(ApplicationId=ApplicationId, Tenant=Tenant)
+            return self._s.steps(self._connect({"service_principal": ServicePrincipal, "username": ApplicationId,
+                                                "tenant": Tenant, "federated_token": FederatedToken}, Subscription))
+        if CertificatePath is not None:
+            only_one("CertificatePath=", Credential=Credential)
+            _need(ApplicationId=ApplicationId, Tenant=Tenant)
+            return self._s.steps(self._connect({"service_principal": ServicePrincipal, "username": ApplicationId,
+                                                "tenant": Tenant, "certificate": read_certificate(
+                                                    CertificatePath, "CertificatePath")}, Subscription))
         if not isinstance(Credential, PSCredential):
             raise TypeError("Credential must be a galleryshare.PSCredential(app_id_or_user, secret_or_password)")
         if ServicePrincipal:

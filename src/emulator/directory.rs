@@ -52,6 +52,73 @@ pub(crate) struct App {
     pub tenants: Vec<String>,
     #[serde(skip)]
     pub secret: String,
+    /// Made on first use (an RSA key takes a while), then kept for the emulator's life, resets included.
+    #[serde(skip)]
+    pub certificate: std::sync::OnceLock<AppCertificate>,
+}
+
+/// An app's certificate credential: a self-signed RSA 2048 certificate, as Entra requires RSA keys.
+#[derive(Clone)]
+pub(crate) struct AppCertificate {
+    /// Certificate then private key, as `az login --certificate` reads a PEM file.
+    pub pem: String,
+    /// SHA-1 of the DER certificate: what `x5t` carries and the portal shows (upper-case hex).
+    pub sha1: Vec<u8>,
+    pub sha256: Vec<u8>,
+    /// PKCS#1 RSAPublicKey DER, to verify client assertions.
+    pub public_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for AppCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppCertificate")
+            .field("thumbprint", &self.thumbprint())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppCertificate {
+    fn generate(app_name: &str) -> Result<AppCertificate, EmulatorError> {
+        use aws_lc_rs::digest::{digest, SHA1_FOR_LEGACY_USE_ONLY, SHA256};
+        let err = |e: rcgen::Error| {
+            EmulatorError::new(format!(
+                "cannot make a certificate for app '{app_name}': {e}"
+            ))
+        };
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).map_err(err)?;
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, format!("CN={app_name}"));
+        let now = time::OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::days(1);
+        params.not_after = now + time::Duration::days(365);
+        let cert = params.self_signed(&key).map_err(err)?;
+        Ok(AppCertificate {
+            pem: format!("{}{}", cert.pem(), key.serialize_pem()),
+            sha1: digest(&SHA1_FOR_LEGACY_USE_ONLY, cert.der())
+                .as_ref()
+                .to_vec(),
+            sha256: digest(&SHA256, cert.der()).as_ref().to_vec(),
+            public_key: key.public_key_raw().to_vec(),
+        })
+    }
+
+    /// The thumbprint as the portal and `az ad app credential list` show it.
+    pub(crate) fn thumbprint(&self) -> String {
+        self.sha1.iter().map(|b| format!("{b:02X}")).collect()
+    }
+}
+
+impl App {
+    /// The app's certificate, generated the first time it is asked for.
+    pub(crate) fn certificate(&self) -> Result<&AppCertificate, EmulatorError> {
+        if let Some(c) = self.certificate.get() {
+            return Ok(c);
+        }
+        let made = AppCertificate::generate(&self.name)?;
+        Ok(self.certificate.get_or_init(|| made))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -104,6 +171,9 @@ pub(crate) struct Directory {
     pub resource_groups: Vec<SeedResourceGroup>,
     #[serde(default)]
     pub managed_images: Vec<SeedManagedImage>,
+    /// The `X-IDENTITY-HEADER` secret of the emulator's App Service managed identity endpoint.
+    #[serde(skip)]
+    pub identity_header: String,
 }
 
 /// Who a token or a role assignment names.
@@ -174,6 +244,7 @@ impl Directory {
             fill_id(&mut user.id, &user.upn);
             user.password = random_secret();
         }
+        dir.identity_header = random_secret();
         let tenant_ids: Vec<(String, String)> = dir
             .tenants
             .iter()
@@ -254,6 +325,13 @@ impl Directory {
         self.apps
             .iter()
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    }
+
+    /// An app by name or client id.
+    pub(crate) fn app(&self, reference: &str) -> Option<&App> {
+        self.apps
+            .iter()
+            .find(|a| a.name == reference || a.client_id.eq_ignore_ascii_case(reference))
     }
 
     pub(crate) fn user_by_upn(&self, upn: &str) -> Option<&User> {
@@ -355,9 +433,13 @@ impl Directory {
                        "os_type": m.os_type, "location": m.location})
             })
             .collect();
-        json!({"tenants": tenants, "subscriptions": subscriptions, "apps": apps, "users": users,
+        let mut v = json!({"tenants": tenants, "subscriptions": subscriptions, "apps": apps, "users": users,
                "role_assignments": role_assignments, "resource_groups": resource_groups,
-               "managed_images": managed_images})
+               "managed_images": managed_images});
+        if with_secrets {
+            v["identity_header"] = json!(self.identity_header);
+        }
+        v
     }
 
     fn app_json(&self, app: &App, with_secrets: bool) -> Value {
@@ -388,6 +470,26 @@ mod tests {
         assert_ne!(a.apps[0].secret, b.apps[0].secret);
         assert!(a.apps[0].secret.len() >= 32);
         assert!(default_seed().to_string().find("secret").is_none());
+    }
+
+    #[test]
+    fn app_certificates_are_rsa_made_once_and_never_debug_printed() {
+        let dir = Directory::from_seed(&default_seed()).unwrap();
+        let app = &dir.apps[0];
+        let cert = app.certificate().unwrap();
+        assert!(cert.pem.contains("BEGIN CERTIFICATE") && cert.pem.contains("BEGIN PRIVATE KEY"));
+        assert_eq!(cert.sha1.len(), 20);
+        assert_eq!(cert.thumbprint().len(), 40);
+        assert!(std::ptr::eq(cert, app.certificate().unwrap()));
+        let key_pem = &cert.pem[cert.pem.find("-----BEGIN PRIVATE KEY-----").unwrap()..];
+        let key = rcgen::KeyPair::from_pem(key_pem).unwrap();
+        assert!(key.is_compatible(&rcgen::PKCS_RSA_SHA256));
+        assert!(!format!("{cert:?}").contains("PRIVATE"));
+        assert_ne!(
+            dir.apps[1].certificate().unwrap().sha1,
+            cert.sha1,
+            "each app has its own key"
+        );
     }
 
     #[test]

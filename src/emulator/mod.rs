@@ -137,6 +137,23 @@ impl Emulator {
         self.shared.directory.to_json(true)
     }
 
+    /// An app's certificate and private key as PEM (made on first use); the app by name or client id.
+    pub fn app_certificate_pem(&self, app: &str) -> Result<String, EmulatorError> {
+        let found = self.shared.directory.app(app).ok_or_else(|| {
+            EmulatorError::new(format!("no app '{app}' in the emulator's directory"))
+        })?;
+        Ok(found.certificate()?.pem.clone())
+    }
+
+    /// A fresh workload identity token for an app (name or client id), from the emulator's own issuer,
+    /// which every app's federated credential trusts for the subject `system:serviceaccount:default:{app}`.
+    pub fn federated_token(&self, app: &str) -> Result<String, EmulatorError> {
+        let found = self.shared.directory.app(app).ok_or_else(|| {
+            EmulatorError::new(format!("no app '{app}' in the emulator's directory"))
+        })?;
+        Ok(identity::federated_token(&self.shared, found))
+    }
+
     /// Every request served so far (never headers, tokens, secrets or bodies).
     pub fn request_log(&self) -> Vec<Value> {
         self.shared.log.entries()

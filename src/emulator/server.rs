@@ -116,6 +116,7 @@ fn app(shared: Arc<Shared>) -> Router {
             get(identity::openid_configuration),
         )
         .route("/discovery/v2.0/keys", get(identity::jwks))
+        .route("/msi/token", get(identity::managed_identity_token))
         .route("/{tenant}/discovery/v2.0/keys", get(identity::jwks))
         .route(
             "/{tenant}/discovery/instance",

@@ -2,7 +2,7 @@
 
 use super::{Outcome, Shape};
 use crate::client::Client;
-use crate::credentials::PrincipalKind;
+use crate::credentials::{FederatedToken, PrincipalKind};
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -14,9 +14,56 @@ pub struct LoginArgs {
     username: Option<String>,
     password: Option<String>,
     tenant: Option<String>,
+    /// PEM text of the certificate and its key (the facade reads a path).
+    certificate: Option<String>,
+    /// Handle of a credential registered with the client (`credential=` in Python).
+    credential: Option<String>,
+    /// `--federated-token`: a workload identity token.
+    federated_token: Option<String>,
+    /// A file holding the workload identity token (`AZURE_FEDERATED_TOKEN_FILE`), re-read as it rotates.
+    federated_token_file: Option<String>,
+    /// `--identity`: the host's managed identity (`username`: a user-assigned identity's client id).
+    #[serde(default)]
+    identity: bool,
+    /// Reuse the Azure CLI's own login (`az account get-access-token`).
+    #[serde(default)]
+    azure_cli: bool,
 }
 
 pub async fn login(client: &Client, a: LoginArgs) -> Result<Outcome> {
+    if let Some(handle) = &a.credential {
+        client
+            .login_registered(handle, a.tenant.as_deref().filter(|t| !t.is_empty()))
+            .await?;
+        return list(client);
+    }
+    if a.azure_cli {
+        let tenant = a.tenant.as_deref().filter(|t| !t.is_empty());
+        client.login_azure_cli(tenant).await?;
+        return list(client);
+    }
+    if a.identity {
+        let client_id = a.username.as_deref().filter(|u| !u.is_empty());
+        client.login_managed_identity(client_id).await?;
+        return list(client);
+    }
+    if let Some(token) = a.federated_token.as_deref() {
+        let (tenant, username) = service_principal_of(&a, "--federated-token")?;
+        let token = FederatedToken::Given(token);
+        client.login_federated(&tenant, &username, token).await?;
+        return list(client);
+    }
+    if let Some(path) = a.federated_token_file.as_deref() {
+        let (tenant, username) = service_principal_of(&a, "AZURE_FEDERATED_TOKEN_FILE")?;
+        let token = FederatedToken::File(path);
+        client.login_federated(&tenant, &username, token).await?;
+        return list(client);
+    }
+    if let Some(pem) = a.certificate.as_deref() {
+        let (tenant, username) = service_principal_of(&a, "--certificate")?;
+        client.login_certificate(&tenant, &username, pem).await?;
+        return list(client);
+    }
     let username = a.username.filter(|u| !u.is_empty()).ok_or_else(|| Error::invalid_param("username", "usage error: --username is required (the app id for a service principal, the user name otherwise)."))?;
     let password = a.password.filter(|p| !p.is_empty()).ok_or_else(|| {
         Error::invalid_param(
@@ -40,6 +87,33 @@ pub async fn login(client: &Client, a: LoginArgs) -> Result<Outcome> {
         client.login_user(&tenant, &username, &password).await?;
     }
     list(client)
+}
+
+/// The tenant and app id a service-principal login needs, with the CLI's usage errors.
+fn service_principal_of(a: &LoginArgs, how: &str) -> Result<(String, String)> {
+    if !a.service_principal {
+        return Err(Error::invalid_param(
+            "service_principal",
+            format!("usage error: {how} is only used with --service-principal."),
+        ));
+    }
+    let username = a
+        .username
+        .clone()
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| {
+            Error::invalid_param(
+                "username",
+                "usage error: --username (the app id) is required with --service-principal.",
+            )
+        })?;
+    let tenant = a.tenant.clone().filter(|t| !t.is_empty()).ok_or_else(|| {
+        Error::invalid_param(
+            "tenant",
+            "usage error: --tenant is required when logging in with --service-principal.",
+        )
+    })?;
+    Ok((tenant, username))
 }
 
 /// `az account list`: every subscription the logins reach.

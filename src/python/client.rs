@@ -87,6 +87,13 @@ impl Client {
         })
     }
 
+    /// Keeps a Python credential (anything with azure-core's `get_token`) for a later `login` op, which
+    /// names it by the returned handle: `invoke("login", {"credential": handle, "tenant": ...})`.
+    fn register_credential(&self, credential: &Bound<'_, PyAny>) -> PyResult<String> {
+        let cred = super::credential::from_python(credential)?;
+        Ok(self.inner.register_credential(cred))
+    }
+
     /// Resumes a running operation from `Poller.continuation_token()`.
     fn resume(&self, token: &str) -> PyResult<Poller> {
         let (state, shape) = Poller::parse_token(token).map_err(to_py)?;

@@ -90,6 +90,21 @@ impl Emulator {
         self.inner.directory().to_string()
     }
 
+    /// An app's certificate and private key as PEM, made on first use (name or client id).
+    fn app_certificate_pem(&self, py: Python<'_>, app: &str) -> PyResult<String> {
+        let inner = self.inner.clone();
+        let app = app.to_string();
+        py.detach(move || inner.app_certificate_pem(&app))
+            .map_err(|e| pyo3::exceptions::PyKeyError::new_err(e.to_string()))
+    }
+
+    /// A fresh workload identity token for an app (name or client id).
+    fn app_federated_token(&self, app: &str) -> PyResult<String> {
+        self.inner
+            .federated_token(app)
+            .map_err(|e| pyo3::exceptions::PyKeyError::new_err(e.to_string()))
+    }
+
     fn request_log_json(&self) -> String {
         serde_json::Value::Array(self.inner.request_log()).to_string()
     }
