@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 
 import pytest
 
@@ -60,7 +61,8 @@ def test_ctrl_c_interrupts_a_blocking_vm_create_within_a_second(emu):
     served = len(emu.requests())
     time.sleep(2.5)
     assert len(emu.requests()) == served
-    assert os_threads() == before
+    # None was added (idle blocking-pool threads of earlier tests may exit meanwhile: fewer is fine).
+    assert Counter(os_threads()) - Counter(before) == Counter()
     assert [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()
             and not t.daemon] == []
 
