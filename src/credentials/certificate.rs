@@ -5,11 +5,11 @@
 //! PEM file with the certificate and its unencrypted RSA key, so we build the assertion from that with
 //! `jsonwebtoken`: RS256, `x5t` = SHA-1 of the certificate, `aud` = the tenant's token endpoint.
 
-use super::{client_options, map_identity_error, Credential};
+use super::{client_options, identity_token, Credential};
 use crate::cloud::Cloud;
 use crate::error::{Error, Result};
 use async_trait::async_trait;
-use azure_core::credentials::{Secret, TokenCredential};
+use azure_core::credentials::Secret;
 use azure_core::http::ClientMethodOptions;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -61,12 +61,7 @@ impl ClientCertificate {
 #[async_trait]
 impl Credential for ClientCertificate {
     async fn token(&self, scope: &str) -> Result<Secret> {
-        let token = self
-            .0
-            .get_token(&[scope], None)
-            .await
-            .map_err(map_identity_error)?;
-        Ok(token.token)
+        identity_token(&*self.0, scope).await
     }
 }
 

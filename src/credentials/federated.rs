@@ -3,7 +3,7 @@
 //! sends a given token; `AZURE_FEDERATED_TOKEN_FILE` (AKS workload identity) names a file that is re-read
 //! as it rotates — azure_identity's `WorkloadIdentityCredential`, on our transport.
 
-use super::{client_options, first_line, map_identity_error, Credential};
+use super::{client_options, first_line, identity_token, Credential};
 use crate::cloud::Cloud;
 use crate::error::{Error, Result};
 use async_trait::async_trait;
@@ -61,12 +61,7 @@ impl Federated {
 #[async_trait]
 impl Credential for Federated {
     async fn token(&self, scope: &str) -> Result<Secret> {
-        let token = self
-            .0
-            .get_token(&[scope], None)
-            .await
-            .map_err(map_identity_error)?;
-        Ok(token.token)
+        identity_token(&*self.0, scope).await
     }
 }
 

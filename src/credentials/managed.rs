@@ -3,7 +3,7 @@
 //! `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set (the emulator serves one), IMDS on a VM otherwise.
 //! Also the Azure CLI's login, reused (`AzureCli`): another identity the machine already has.
 
-use super::{client_options, first_line, map_identity_error, Credential};
+use super::{client_options, first_line, identity_token, map_identity_error, Credential};
 use crate::cloud::Cloud;
 use crate::error::{Error, Result};
 use async_trait::async_trait;
@@ -33,12 +33,7 @@ impl ManagedIdentity {
 #[async_trait]
 impl Credential for ManagedIdentity {
     async fn token(&self, scope: &str) -> Result<Secret> {
-        let token = self
-            .0
-            .get_token(&[scope], None)
-            .await
-            .map_err(map_identity_error)?;
-        Ok(token.token)
+        identity_token(&*self.0, scope).await
     }
 }
 

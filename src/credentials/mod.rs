@@ -63,12 +63,7 @@ impl ClientSecret {
 #[async_trait]
 impl Credential for ClientSecret {
     async fn token(&self, scope: &str) -> Result<Secret> {
-        let token = self
-            .0
-            .get_token(&[scope], None)
-            .await
-            .map_err(map_identity_error)?;
-        Ok(token.token)
+        identity_token(&*self.0, scope).await
     }
 }
 
@@ -135,6 +130,15 @@ pub fn unverified_claims(token: &str) -> Option<serde_json::Value> {
         .decode(payload.trim_end_matches('='))
         .ok()?;
     serde_json::from_slice(&bytes).ok()
+}
+
+/// A token from any azure_identity credential, its errors mapped to ours.
+async fn identity_token(cred: &dyn TokenCredential, scope: &str) -> Result<Secret> {
+    let token = cred
+        .get_token(&[scope], None)
+        .await
+        .map_err(map_identity_error)?;
+    Ok(token.token)
 }
 
 /// Turns an azure_identity error into ours, keeping Entra's AADSTS code and description.
