@@ -126,7 +126,8 @@ impl Client {
 
     // ---- logins and subscriptions -------------------------------------------------------------------
 
-    /// A secret or password goes to the authority only over https (or an opted-in loopback http).
+    /// A secret, password or client assertion goes to the authority only over https (or an opted-in
+    /// loopback http).
     fn check_authority(&self) -> Result<()> {
         let url = Url::parse(&self.cloud.active_directory).map_err(|e| {
             Error::invalid_param(
@@ -162,6 +163,7 @@ impl Client {
         client_id: &str,
         pem: &str,
     ) -> Result<Vec<Subscription>> {
+        self.check_authority()?;
         let cred: Arc<dyn Credential> = Arc::new(ClientCertificate::new(
             &self.cloud,
             self.http.clone(),
@@ -180,6 +182,7 @@ impl Client {
         client_id: &str,
         token: FederatedToken<'_>,
     ) -> Result<Vec<Subscription>> {
+        self.check_authority()?;
         let cred: Arc<dyn Credential> = Arc::new(Federated::new(
             &self.cloud,
             self.http.clone(),
