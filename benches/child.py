@@ -51,20 +51,32 @@ def sdk_client():
     return client
 
 
-def paging(side: str, count: int) -> int:
+def paging(side: str, count: int) -> dict:
+    """Iterates `count` items page by page; the time excludes the login (that is the start-up figure)."""
     rg, gallery, image = env("PAGING_RG"), env("PAGING_GALLERY"), env("PAGING_IMAGE")
+    client = gs_client() if side == "gs" else sdk_client()
+    t = time.perf_counter()
     if side == "gs":
-        az = gs_client()
-        items = az.sig.image_version.list(resource_group=rg, gallery_name=gallery, gallery_image_definition=image,
-                                          stream=True)
+        items = client.sig.image_version.list(resource_group=rg, gallery_name=gallery, gallery_image_definition=image,
+                                              stream=True)
     else:
-        items = sdk_client().gallery_image_versions.list_by_gallery_image(rg, gallery, image)
+        items = client.gallery_image_versions.list_by_gallery_image(rg, gallery, image)
     seen = 0
     for _ in items:
         seen += 1
         if seen == count:
             break
-    return seen
+    return {"items": seen, "seconds": time.perf_counter() - t}
+
+
+def peak_rss_mib() -> float:
+    """This process's own high-water RSS (VmHWM). Not getrusage: Linux carries the parent's peak into a
+    child's ru_maxrss across fork and exec."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def main() -> int:
@@ -72,10 +84,10 @@ def main() -> int:
     t = time.perf_counter()
     if what == "startup":
         gs_client() if side == "gs" else sdk_client()
-        out = {}
+        out = {"seconds": time.perf_counter() - t}
     else:
-        out = {"items": paging(side, int(sys.argv[3]))}
-    out["seconds"] = time.perf_counter() - t
+        out = paging(side, int(sys.argv[3]))
+    out["rss"] = peak_rss_mib()
     print(json.dumps(out))
     return 0
 
