@@ -19,24 +19,52 @@ pub(crate) struct LoggedCaller {
     pub aux_tenants: Vec<String>,
 }
 
+/// One served request, kept as plain fields: rendered to JSON only when the log is read, so logging
+/// costs a serving request no JSON building.
+struct Entry {
+    seq: u64,
+    time: f64,
+    method: String,
+    path: String,
+    query: String,
+    status: u16,
+    caller: Option<LoggedCaller>,
+    aux_tokens: usize,
+    user_agent: Option<String>,
+}
+
+impl Entry {
+    fn to_json(&self) -> Value {
+        let c = self.caller.as_ref();
+        json!({
+            "seq": self.seq, "time": self.time, "method": self.method, "path": self.path, "query": self.query,
+            "status": self.status,
+            "tenant": c.map(|c| c.tenant.clone()), "principal": c.map(|c| c.principal.clone()),
+            "aux_tokens": self.aux_tokens,
+            "aux_tenants": c.map(|c| c.aux_tenants.clone()).unwrap_or_default(),
+            "user_agent": self.user_agent
+        })
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct RequestLog {
-    entries: Mutex<(u64, Vec<Value>)>,
+    entries: Mutex<(u64, Vec<Entry>)>,
 }
 
 impl RequestLog {
     pub(crate) fn entries(&self) -> Vec<Value> {
-        self.entries.lock().1.clone()
+        self.entries.lock().1.iter().map(Entry::to_json).collect()
     }
 
     pub(crate) fn clear(&self) {
         self.entries.lock().1.clear();
     }
 
-    fn push(&self, mut entry: Value) {
+    fn push(&self, mut entry: Entry) {
         let mut guard = self.entries.lock();
         guard.0 += 1;
-        entry["seq"] = json!(guard.0);
+        entry.seq = guard.0;
         guard.1.push(entry);
     }
 }
@@ -68,15 +96,17 @@ pub(crate) async fn record(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let response = next.run(request).await;
-    let caller = response.extensions().get::<LoggedCaller>();
     let time = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;
-    shared.log.push(json!({
-        "seq": 0, "time": time, "method": method, "path": path, "query": query,
-        "status": response.status().as_u16(),
-        "tenant": caller.map(|c| c.tenant.clone()), "principal": caller.map(|c| c.principal.clone()),
-        "aux_tokens": aux_tokens,
-        "aux_tenants": caller.map(|c| c.aux_tenants.clone()).unwrap_or_default(),
-        "user_agent": user_agent
-    }));
+    shared.log.push(Entry {
+        seq: 0,
+        time,
+        method,
+        path,
+        query,
+        status: response.status().as_u16(),
+        caller: response.extensions().get::<LoggedCaller>().cloned(),
+        aux_tokens,
+        user_agent,
+    });
     response
 }

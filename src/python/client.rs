@@ -2,7 +2,7 @@
 //! Results cross the boundary as JSON text; the facade parses it (C-speed `json.loads`).
 
 use super::errors::to_py;
-use super::runtime::{awaitable, block_on, wait};
+use super::runtime::{awaitable, block_on, wait, wait_here};
 use crate::client::Client as CoreClient;
 use crate::cloud::Cloud;
 use crate::error::Error;
@@ -62,7 +62,7 @@ impl Client {
         let call = Call::new(&self.inner, op, args_json, pwsh, stream)?;
         let limit = seconds("timeout", timeout)?;
         let fut = call.clone().run();
-        match wait(py, fut, limit, progress)? {
+        match wait_here(py, fut, limit, progress)? {
             Some(outcome) => call.to_py_result(py, outcome.map_err(to_py)?),
             None => Err(to_py(timed_out("call", timeout))),
         }
@@ -376,7 +376,8 @@ impl Pages {
 impl Pages {
     /// The next page as JSON text of an array, or None after the last page.
     fn next_page(&self, py: Python<'_>) -> PyResult<Option<String>> {
-        block_on(py, self.next())?.map_err(to_py)
+        Ok(wait_here(py, self.next(), None, None)?.expect("no timeout was set"))
+            .and_then(|r| r.map_err(to_py))
     }
 
     /// `next_page` as an asyncio awaitable.
