@@ -36,12 +36,22 @@ async fn get(http: &reqwest::Client, url: &str, auth: &HeaderValue) -> Duration 
         .expect("GET");
     let status = resp.status();
     let body = resp.bytes().await.expect("body");
-    assert!(status.is_success(), "GET answered {status}: {} bytes", body.len());
+    assert!(
+        status.is_success(),
+        "GET answered {status}: {} bytes",
+        body.len()
+    );
     t.elapsed()
 }
 
 /// `count` GETs spread over the workers, each worker sequential on its own connection (after one warm-up).
-async fn run(url: String, auth: HeaderValue, ca: Vec<u8>, count: usize, workers: usize) -> serde_json::Value {
+async fn run(
+    url: String,
+    auth: HeaderValue,
+    ca: Vec<u8>,
+    count: usize,
+    workers: usize,
+) -> serde_json::Value {
     let http1 = std::env::var("GS_FLOOR_HTTP1").is_ok_and(|v| v == "1");
     let per = count.div_ceil(workers);
     let mut clients = Vec::with_capacity(workers);
@@ -85,7 +95,10 @@ async fn run(url: String, auth: HeaderValue, ca: Vec<u8>, count: usize, workers:
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let [url, ca_path, count, workers] = args.as_slice() else {
         usage()
     };

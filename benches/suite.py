@@ -455,7 +455,10 @@ def report(rows: List[Row], args: argparse.Namespace, venv: Path, elapsed: float
     lines += [f"- Paging uses a page size of {AZURE_PAGE_SIZE} (assumed: the Azure reference here does not state "
               "Compute's page size for image versions); the emulator is started with it.",
               "- The raw floor is `benches/http_floor.rs`: the same GET with the same bearer token on a kept-alive "
-              "reqwest + rustls connection, in its own process (`cargo bench --bench http_floor`).", ""]
+              "reqwest + rustls connection, in its own process (`cargo bench --bench http_floor`). The header "
+              "is marked sensitive, as galleryshare marks it, so HPACK never indexes it.",
+              "- What the profiles showed, what was fixed, and why the missed targets are missed: "
+              "[PROFILE.md](PROFILE.md).", ""]
     return "\n".join(lines)
 
 
