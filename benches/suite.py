@@ -272,7 +272,11 @@ async def fan_out_gs(b: Bench, reads: int, concurrency: int) -> float:
 
 
 async def fan_out_sdk(b: Bench, reads: int, concurrency: int) -> float:
-    async with b.sdk(b.prod, aio=True) as sdk:
+    from azure.mgmt.compute.aio import ComputeManagementClient
+
+    async with b.credential(aio=True) as cred, ComputeManagementClient(
+            cred, b.prod, base_url=b.emu.endpoint, credential_scopes=[ARM_SCOPE],
+            connection_verify=b.emu.ca_cert_path) as sdk:
         return await fan_out(lambda i: sdk.galleries.get(FAN_RG, f"fan{i % FAN_GALLERIES:03d}"), reads, concurrency)
 
 

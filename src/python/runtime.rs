@@ -146,6 +146,10 @@ where
     T: Send + 'static,
 {
     use futures::FutureExt;
+    // A thread already inside a runtime cannot `block_on`; it keeps the spawn-and-wait path.
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return wait(py, fut, timeout, progress);
+    }
     let slot = Slot::default();
     let mut fut =
         Box::pin(std::panic::AssertUnwindSafe(progress::track(slot.clone(), fut)).catch_unwind());
