@@ -3,7 +3,7 @@
 
     python3 dev.py demo    build into .venv and run the demo on the embedded emulator
     python3 dev.py test    cargo fmt/clippy/test, then build, check the stubs, run pytest (CI)
-    python3 dev.py bench   benchmarks against the official Azure SDK (benches/)
+    python3 dev.py bench   the benchmark suite vs the Azure SDK, a raw HTTP floor and the CLI (writes benches/RESULTS.md)
     python3 dev.py fidelity  regenerate the README's fidelity section from a test run
     python3 dev.py runbooks  re-execute the Jupyter runbooks in examples/ and save them with their outputs
 """
@@ -21,7 +21,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 RUNTIME = ["jmespath>=1.0"]
 TEST = ["pytest>=8", "pytest-timeout", "tqdm", "pyyaml", "trustme", "mypy", "azure-identity>=1.27", "azure-mgmt-compute>=39", "azure-mgmt-network>=33", "azure-mgmt-authorization>=4", "azure-mgmt-resource>=26", "nbclient", "nbformat", "ipykernel"]
-BENCH = ["azure-identity", "azure-mgmt-compute"]
+BENCH = ["azure-identity", "azure-mgmt-compute", "aiohttp"]
 
 
 def run(*cmd: object, **kw) -> None:
@@ -64,9 +64,10 @@ def test() -> None:
 
 
 def bench() -> None:
+    """The whole suite (benches/suite.py): prints and writes benches/RESULTS.md; `--quick` for a smoke run."""
     venv(*BENCH)
     build()
-    run(PY, "benches/bench_calls.py", *sys.argv[2:], env=env())
+    run(PY, "benches/suite.py", *sys.argv[2:], env=env())
 
 
 def fidelity() -> None:

@@ -143,15 +143,26 @@ impl Ctx<'_> {
 
     /// One page of `items` as ARM lists them, with an absolute `nextLink` unless it is the last.
     pub(crate) fn page(&self, items: Vec<Value>) -> Value {
+        self.page_of(items.into_iter(), |v| v)
+    }
+
+    /// `page` rendering only the items of the requested page, so reading a long list page by page
+    /// costs O(n), not O(n²).
+    pub(crate) fn page_of<I: ExactSizeIterator>(
+        &self,
+        items: I,
+        render: impl FnMut(I::Item) -> Value,
+    ) -> Value {
         let size = self.shared.config.lock().page_size.max(1);
         let skip: usize = self
             .query("$skiptoken")
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
         let next = skip + size;
-        let value: Vec<Value> = items.iter().skip(skip).take(size).cloned().collect();
+        let total = items.len();
+        let value: Vec<Value> = items.skip(skip).take(size).map(render).collect();
         let mut body = json!({ "value": value });
-        if next < items.len() {
+        if next < total {
             body["nextLink"] = json!(self.next_link(next));
         }
         body

@@ -63,7 +63,13 @@ pub(crate) struct Signer {
     encoding: EncodingKey,
     decoding: DecodingKey,
     jwk: Value,
+    /// Claims of access tokens whose signature already verified: an ES256 check per request would
+    /// dominate a GET's cost. Expiry and audience are still checked on every use.
+    verified_tokens: parking_lot::Mutex<HashMap<String, Claims>>,
 }
+
+/// Bound on `Signer::verified_tokens`; it is simply emptied when full (tokens live an hour, callers are few).
+const VERIFIED_CAPACITY: usize = 1024;
 
 impl Signer {
     pub(crate) fn generate() -> Result<Signer, EmulatorError> {
@@ -89,6 +95,7 @@ impl Signer {
             encoding: EncodingKey::from_ec_der(&key.serialize_der()),
             decoding,
             jwk,
+            verified_tokens: parking_lot::Mutex::new(HashMap::new()),
         })
     }
 
@@ -101,13 +108,7 @@ impl Signer {
 
     /// Checks signature, expiry and that the audience is one of `audiences`.
     pub(crate) fn verify(&self, token: &str, audiences: &[&str]) -> Result<Claims, TokenError> {
-        let mut validation = Validation::new(Algorithm::ES256);
-        validation.validate_aud = false;
-        validation.validate_exp = false;
-        validation.required_spec_claims.clear();
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map_err(|_| TokenError::Invalid)?
-            .claims;
+        let claims = self.signed_claims(token)?;
         if claims.exp <= now() {
             return Err(TokenError::Expired { exp: claims.exp });
         }
@@ -117,6 +118,20 @@ impl Signer {
         {
             return Err(TokenError::WrongAudience(claims.aud));
         }
+        Ok(claims)
+    }
+
+    /// The claims of an access token this signer signed (signature checked once per token).
+    fn signed_claims(&self, token: &str) -> Result<Claims, TokenError> {
+        if let Some(claims) = self.verified_tokens.lock().get(token) {
+            return Ok(claims.clone());
+        }
+        let claims: Claims = self.verified(token).ok_or(TokenError::Invalid)?;
+        let mut cache = self.verified_tokens.lock();
+        if cache.len() >= VERIFIED_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(token.to_string(), claims.clone());
         Ok(claims)
     }
 
@@ -959,6 +974,38 @@ mod tests {
         let other = Signer::generate().unwrap();
         assert_eq!(
             other.verify(&token, &ARM_AUDIENCES).unwrap_err(),
+            TokenError::Invalid
+        );
+    }
+
+    #[test]
+    fn a_cached_signature_still_has_expiry_and_audience_checked_on_every_use() {
+        let signer = Signer::generate().unwrap();
+        let tenant = Tenant {
+            name: "t".into(),
+            id: "tid".into(),
+            domain: "t.com".into(),
+        };
+        let mut claims = base_claims(&tenant, ARM_AUDIENCE, "oid".into(), "app", "app");
+        let fresh = signer.sign(&claims);
+        claims.exp = now() - 10;
+        let expired = signer.sign(&claims);
+        for _ in 0..2 {
+            assert_eq!(signer.verify(&fresh, &ARM_AUDIENCES).unwrap().oid, "oid");
+            assert!(matches!(
+                signer.verify(&fresh, &[GRAPH_AUDIENCE]),
+                Err(TokenError::WrongAudience(_))
+            ));
+            assert!(matches!(
+                signer.verify(&expired, &ARM_AUDIENCES),
+                Err(TokenError::Expired { .. })
+            ));
+        }
+        // A token differing from a verified one only in its signature is not taken from the cache.
+        let (head, sig) = fresh.rsplit_once('.').unwrap();
+        let forged = format!("{head}.{}", sig.chars().rev().collect::<String>());
+        assert_eq!(
+            signer.verify(&forged, &ARM_AUDIENCES).unwrap_err(),
             TokenError::Invalid
         );
     }

@@ -24,24 +24,57 @@ pub(crate) struct LoggedCaller {
     pub aux_tenants: Vec<String>,
 }
 
+/// One served request, kept as plain fields: rendered to JSON only when the log is read, so logging
+/// costs a serving request no JSON building.
+struct Entry {
+    seq: u64,
+    received: f64,
+    time: f64,
+    method: String,
+    path: String,
+    query: String,
+    /// None for a dropped connection.
+    status: Option<u16>,
+    fault: Option<String>,
+    retry_after: Option<f64>,
+    caller: Option<LoggedCaller>,
+    aux_tokens: usize,
+    user_agent: Option<String>,
+}
+
+impl Entry {
+    fn to_json(&self) -> Value {
+        let c = self.caller.as_ref();
+        json!({
+            "seq": self.seq, "received": self.received, "time": self.time, "method": self.method,
+            "path": self.path, "query": self.query, "status": self.status,
+            "fault": self.fault, "retry_after": self.retry_after,
+            "tenant": c.map(|c| c.tenant.clone()), "principal": c.map(|c| c.principal.clone()),
+            "aux_tokens": self.aux_tokens,
+            "aux_tenants": c.map(|c| c.aux_tenants.clone()).unwrap_or_default(),
+            "user_agent": self.user_agent
+        })
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct RequestLog {
-    entries: Mutex<(u64, Vec<Value>)>,
+    entries: Mutex<(u64, Vec<Entry>)>,
 }
 
 impl RequestLog {
     pub(crate) fn entries(&self) -> Vec<Value> {
-        self.entries.lock().1.clone()
+        self.entries.lock().1.iter().map(Entry::to_json).collect()
     }
 
     pub(crate) fn clear(&self) {
         self.entries.lock().1.clear();
     }
 
-    fn push(&self, mut entry: Value) {
+    fn push(&self, mut entry: Entry) {
         let mut guard = self.entries.lock();
         guard.0 += 1;
-        entry["seq"] = json!(guard.0);
+        entry.seq = guard.0;
         guard.1.push(entry);
     }
 }
@@ -91,20 +124,23 @@ pub(crate) async fn record(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let response = json_method_not_allowed(next.run(request).await, &method);
-    let caller = response.extensions().get::<LoggedCaller>();
     let fault = response.extensions().get::<AppliedFault>();
-    let status = match fault {
-        Some(f) if f.dropped => None,
-        _ => Some(response.status().as_u16()),
-    };
-    shared.log.push(json!({
-        "seq": 0, "received": received, "time": unix_now(), "method": method, "path": path, "query": query,
-        "status": status,
-        "fault": fault.map(|f| f.name.clone()), "retry_after": fault.and_then(|f| f.retry_after),
-        "tenant": caller.map(|c| c.tenant.clone()), "principal": caller.map(|c| c.principal.clone()),
-        "aux_tokens": aux_tokens,
-        "aux_tenants": caller.map(|c| c.aux_tenants.clone()).unwrap_or_default(),
-        "user_agent": user_agent
-    }));
+    shared.log.push(Entry {
+        seq: 0,
+        received,
+        time: unix_now(),
+        method,
+        path,
+        query,
+        status: match fault {
+            Some(f) if f.dropped => None,
+            _ => Some(response.status().as_u16()),
+        },
+        fault: fault.map(|f| f.name.clone()),
+        retry_after: fault.and_then(|f| f.retry_after),
+        caller: response.extensions().get::<LoggedCaller>().cloned(),
+        aux_tokens,
+        user_agent,
+    });
     response
 }

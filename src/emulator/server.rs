@@ -150,8 +150,13 @@ pub(crate) fn spawn(
     handle: axum_server::Handle<SocketAddr>,
 ) -> Result<tokio::task::JoinHandle<()>, EmulatorError> {
     let config = axum_server::tls_rustls::RustlsConfig::from_config(tls::server_config(material)?);
-    let server = axum_server::from_tcp_rustls(listener, config)
+    // TCP_NODELAY, as Azure's front ends answer: without it Nagle holds a response's last segment
+    // until the client's delayed ACK (~40 ms) whenever a response goes out in more than one write.
+    let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
+        .acceptor(axum_server::accept::NoDelayAcceptor);
+    let server = axum_server::from_tcp(listener)
         .map_err(|e| EmulatorError::new(format!("cannot serve on the listener: {e}")))?
+        .acceptor(acceptor)
         .handle(handle);
     let service = DroppingMakeService(app(shared));
     Ok(tokio::spawn(async move {

@@ -383,7 +383,8 @@ impl Pages {
 impl Pages {
     /// The next page as JSON text of an array, or None after the last page.
     fn next_page(&self, py: Python<'_>) -> PyResult<Option<String>> {
-        block_on(py, self.next())?.map_err(to_py)
+        Ok(wait(py, self.next(), None, None)?.expect("no timeout was set"))
+            .and_then(|r| r.map_err(to_py))
     }
 
     /// `next_page` as an asyncio awaitable.

@@ -14,12 +14,9 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 
 const SLICE: Duration = Duration::from_millis(100);
 
-/// Runs `fut` on the runtime and waits for it without holding the GIL, in 100 ms slices with a signal
-/// check between them, so KeyboardInterrupt arrives within a slice and cancels the task.
-/// `progress` (an object with `update(status, elapsed)` and `close()`) is told the status of a
-/// long-running operation while one is being polled. `Ok(None)` means the timeout passed first; the
-/// task is cancelled (an Azure operation it started goes on and can be resumed).
-pub fn wait<F, T>(
+/// `wait` for a thread already inside the runtime (which cannot `block_on`): spawns `fut` on a worker
+/// and waits on a channel, with the same slices, progress, timeout and panic handling.
+fn wait_spawned<F, T>(
     py: Python<'_>,
     fut: F,
     timeout: Option<Duration>,
@@ -153,4 +150,62 @@ pub fn _panic_for_test(py: Python<'_>, place: &str) -> PyResult<Py<PyAny>> {
             "place must be 'call', 'wait' or 'await'",
         )),
     }
+}
+
+/// Runs `fut` and waits for it without holding the GIL, in 100 ms slices with a signal check between
+/// them, so KeyboardInterrupt arrives within a slice and cancels it. `fut` is polled on the calling
+/// thread (inside `Runtime::block_on`), so its result wakes the caller directly — a cross-thread
+/// hand-off each way would be most of a short call's overhead over a raw GET. `progress` (an object
+/// with `update(status, elapsed)` and `close()`) is told the status of a long-running operation while
+/// one is being polled. `Ok(None)` means the timeout passed first; `fut` is dropped (an Azure operation
+/// it started goes on and can be resumed).
+pub fn wait<F, T>(
+    py: Python<'_>,
+    fut: F,
+    timeout: Option<Duration>,
+    progress: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<T>>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    // A thread already inside a runtime cannot `block_on`; it keeps the spawn-and-wait path.
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return wait_spawned(py, fut, timeout, progress);
+    }
+    let slot = Slot::default();
+    let mut fut = Box::pin(AssertUnwindSafe(progress::track(slot.clone(), fut)).catch_unwind());
+    let mut display = Display::new(progress);
+    let start = Instant::now();
+    let outcome = loop {
+        let slice = match timeout {
+            Some(t) => match t.checked_sub(start.elapsed()) {
+                Some(left) => left.min(SLICE),
+                None => break Ok(None),
+            },
+            None => SLICE,
+        };
+        // The future moves into the GIL-free closure and back between slices.
+        let (polled, back) = py.detach(move || {
+            // The timer is made inside `block_on`: it needs the runtime's context.
+            let polled = runtime().block_on(async { tokio::time::timeout(slice, &mut fut).await });
+            (polled, fut)
+        });
+        fut = back;
+        match polled {
+            Ok(Ok(v)) => break Ok(Some(v)),
+            Ok(Err(panic)) => break Err(super::errors::from_panic(panic)),
+            Err(_elapsed) => {
+                if let Err(e) = py.check_signals() {
+                    break Err(e);
+                }
+                let status = slot.lock().clone();
+                if let Some(status) = status {
+                    display.update(&status, start.elapsed());
+                }
+            }
+        }
+    };
+    display.close();
+    outcome
 }

@@ -321,12 +321,8 @@ fn list_versions(ctx: &Ctx, sub: &str, rg: &str, g: &str, image: &str) -> ArmRes
         gallery_id(sub, rg_name, &gallery.name),
         i.name
     );
-    let items = i
-        .versions
-        .values()
-        .map(|v| render_version(ctx, &image_id, v))
-        .collect();
-    Ok(json_response(StatusCode::OK, ctx.page(items)))
+    let page = ctx.page_of(i.versions.values(), |v| render_version(ctx, &image_id, v));
+    Ok(json_response(StatusCode::OK, page))
 }
 
 fn version_request(

@@ -1,0 +1,96 @@
+"""One measurement in a fresh process, so wall time and peak memory are its own (the parent reads them with
+``os.wait4``). The emulator runs in the parent; its endpoint, CA file and the app's credentials come in the
+environment (``GSB_*``), never on the command line.
+
+    child.py startup gs|sdk
+    child.py paging gs|sdk COUNT      iterate COUNT image versions of the paging gallery, page by page
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+ARM_SCOPE = "https://management.azure.com/.default"
+
+
+def env(name: str) -> str:
+    return os.environ["GSB_" + name]
+
+
+def gs_client():
+    import galleryshare as gs
+
+    with open(env("CA"), encoding="utf-8") as f:
+        ca = f.read()
+    endpoint = env("ENDPOINT")
+    cloud = gs.Cloud(name="GalleryshareEmulator", resource_manager=endpoint, active_directory=endpoint,
+                     microsoft_graph=endpoint, ca_pem=ca)
+    az = gs.Az(cloud=cloud, progress=False)
+    az.login(service_principal=True, username=env("CLIENT_ID"), password=env("SECRET"), tenant=env("TENANT"))
+    az.account.set(subscription=env("SUBSCRIPTION"))
+    return az
+
+
+def sdk_credential():
+    from azure.identity import ClientSecretCredential
+
+    return ClientSecretCredential(env("TENANT"), env("CLIENT_ID"), env("SECRET"), authority=env("ENDPOINT"),
+                                  disable_instance_discovery=True, connection_verify=env("CA"))
+
+
+def sdk_client():
+    from azure.mgmt.compute import ComputeManagementClient
+
+    cred = sdk_credential()
+    client = ComputeManagementClient(cred, env("SUBSCRIPTION"), base_url=env("ENDPOINT"),
+                                     credential_scopes=[ARM_SCOPE], connection_verify=env("CA"))
+    cred.get_token(ARM_SCOPE)  # logged in: the token is in the credential's cache
+    return client
+
+
+def paging(side: str, count: int) -> dict:
+    """Iterates `count` items page by page; the time excludes the login (that is the start-up figure)."""
+    rg, gallery, image = env("PAGING_RG"), env("PAGING_GALLERY"), env("PAGING_IMAGE")
+    client = gs_client() if side == "gs" else sdk_client()
+    t = time.perf_counter()
+    if side == "gs":
+        items = client.sig.image_version.list(resource_group=rg, gallery_name=gallery, gallery_image_definition=image,
+                                              stream=True)
+    else:
+        items = client.gallery_image_versions.list_by_gallery_image(rg, gallery, image)
+    seen = 0
+    for _ in items:
+        seen += 1
+        if seen == count:
+            break
+    return {"items": seen, "seconds": time.perf_counter() - t}
+
+
+def peak_rss_mib() -> float:
+    """This process's own high-water RSS (VmHWM). Not getrusage: Linux carries the parent's peak into a
+    child's ru_maxrss across fork and exec."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def main() -> int:
+    what, side = sys.argv[1], sys.argv[2]
+    t = time.perf_counter()
+    if what == "startup":
+        gs_client() if side == "gs" else sdk_client()
+        out = {"seconds": time.perf_counter() - t}
+    else:
+        out = paging(side, int(sys.argv[3]))
+    out["rss"] = peak_rss_mib()
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
