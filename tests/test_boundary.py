@@ -4,7 +4,6 @@ tokens or secrets never go over plain http except to a loopback endpoint the cal
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import subprocess
 import sys
 
@@ -44,8 +43,8 @@ def test_unknown_panic_place_is_a_value_error():
 
 
 def http_cloud(emu, host: str, *, allow: bool) -> gs.Cloud:
-    return dataclasses.replace(emu.cloud, resource_manager=f"http://{host}", active_directory=f"http://{host}",
-                               microsoft_graph=f"http://{host}", allow_http_loopback=allow)
+    return emu.cloud.replace(resource_manager=f"http://{host}", active_directory=f"http://{host}",
+                             microsoft_graph=f"http://{host}", allow_http_loopback=allow)
 
 
 def test_plain_http_to_a_remote_host_is_refused_before_sending(emu):

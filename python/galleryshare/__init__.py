@@ -7,7 +7,7 @@ PowerShell, on a Rust core — with an embedded Azure emulator so everything als
     az.sig.share.add(resource_group="myGalleryRG", gallery_name="myGallery", subscription_ids=[SUB])
 """
 
-from . import _core, emulator
+from . import _core
 from ._cloud import Cloud
 from ._session import ItemPager, Poller
 from .az import Az
@@ -53,12 +53,12 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # `gs.aio` (which imports asyncio) and `gs.az`/`gs.pwsh`, module-level sessions, are made on first use
-    # so importing stays cheap.
-    if name == "aio":
+    # `gs.aio` (which imports asyncio), `gs.emulator` (dataclasses, tempfile) and `gs.az`/`gs.pwsh`, module-level
+    # sessions, are made on first use so importing stays cheap.
+    if name in ("aio", "emulator"):
         import importlib
 
-        return importlib.import_module(".aio", __name__)
+        return importlib.import_module(f".{name}", __name__)
     if name in ("az", "pwsh"):
         globals()[name] = Az() if name == "az" else Pwsh()
         return globals()[name]
