@@ -14,7 +14,16 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The transport crates' own debug chatter (HTTP/2 frames, TLS, connection pools) stays out: a DEBUG
     // capture shows galleryshare's request lines, and a request does not pay for dozens of skipped records.
     let mut logger = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels)?;
-    for quiet in ["h2", "hyper", "hyper_util", "rustls", "tokio_rustls", "reqwest", "tower", "mio"] {
+    for quiet in [
+        "h2",
+        "hyper",
+        "hyper_util",
+        "rustls",
+        "tokio_rustls",
+        "reqwest",
+        "tower",
+        "mio",
+    ] {
         logger = logger.filter_target(quiet.to_string(), log::LevelFilter::Info);
     }
     let _ = logger.install();

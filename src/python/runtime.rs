@@ -31,55 +31,72 @@ where
     let task = runtime().spawn(progress::track(slot.clone(), async move {
         let _ = tx.send(AssertUnwindSafe(fut).catch_unwind().await);
     }));
-    let mut display = Display::new(progress);
-    let outcome = receive(py, rx, timeout, &slot, &mut display);
+    let outcome = in_slices(py, timeout, &slot, progress, rx, |rx, slice| {
+        use std::sync::mpsc::RecvTimeoutError;
+        let got = match rx.recv_timeout(slice) {
+            Ok(v) => Some(v),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => Some(Err(Box::new(
+                "the operation's task ended without a result",
+            ) as Panic)),
+        };
+        (got, rx)
+    });
     if !matches!(outcome, Ok(Some(_))) {
         task.abort();
     }
-    display.close();
-    match outcome? {
-        Some(Ok(v)) => Ok(Some(v)),
-        Some(Err(panic)) => Err(super::errors::from_panic(panic)),
-        None => Ok(None),
-    }
+    outcome
 }
 
-fn receive<T: Send>(
+/// What `catch_unwind` gives back from a panicking future.
+type Panic = Box<dyn std::any::Any + Send>;
+
+/// One GIL-free wait of up to a slice: the outcome if it came, and the state back.
+type Step<S, T> = fn(S, Duration) -> (Option<Result<T, Panic>>, S);
+
+/// The wait both paths share: `step(state, slice)` waits up to `slice` without the GIL and returns the
+/// outcome once there is one; between slices, signals are checked (Ctrl-C) and progress is shown.
+/// `state` (the future or the receiver) moves into each GIL-free step and back, as `&mut` is not Send.
+fn in_slices<T, S>(
     py: Python<'_>,
-    mut rx: std::sync::mpsc::Receiver<T>,
     timeout: Option<Duration>,
     slot: &Slot,
-    display: &mut Display<'_, '_>,
-) -> PyResult<Option<T>> {
-    use std::sync::mpsc::RecvTimeoutError;
+    progress: Option<&Bound<'_, PyAny>>,
+    mut state: S,
+    step: Step<S, T>,
+) -> PyResult<Option<T>>
+where
+    T: Send,
+    S: Send,
+{
+    let mut display = Display::new(progress);
     let start = Instant::now();
-    loop {
+    let outcome = loop {
         let slice = match timeout {
             Some(t) => match t.checked_sub(start.elapsed()) {
                 Some(left) => left.min(SLICE),
-                None => return Ok(None),
+                None => break Ok(None),
             },
             None => SLICE,
         };
-        // The receiver moves into the GIL-free closure and back: `&Receiver` is not Send.
-        let (received, back) = py.detach(move || (rx.recv_timeout(slice), rx));
-        rx = back;
-        match received {
-            Ok(v) => return Ok(Some(v)),
-            Err(RecvTimeoutError::Timeout) => {
-                py.check_signals()?;
+        let (got, back) = py.detach(move || step(state, slice));
+        state = back;
+        match got {
+            Some(Ok(v)) => break Ok(Some(v)),
+            Some(Err(panic)) => break Err(super::errors::from_panic(panic)),
+            None => {
+                if let Err(e) = py.check_signals() {
+                    break Err(e);
+                }
                 let status = slot.lock().clone();
                 if let Some(status) = status {
                     display.update(&status, start.elapsed());
                 }
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                return Err(super::errors::from_panic(Box::new(
-                    "the operation's task ended without a result",
-                )));
-            }
         }
-    }
+    };
+    display.close();
+    outcome
 }
 
 /// The caller's progress object, opened on the first status and closed once at the end. A display
@@ -174,38 +191,10 @@ where
         return wait_spawned(py, fut, timeout, progress);
     }
     let slot = Slot::default();
-    let mut fut = Box::pin(AssertUnwindSafe(progress::track(slot.clone(), fut)).catch_unwind());
-    let mut display = Display::new(progress);
-    let start = Instant::now();
-    let outcome = loop {
-        let slice = match timeout {
-            Some(t) => match t.checked_sub(start.elapsed()) {
-                Some(left) => left.min(SLICE),
-                None => break Ok(None),
-            },
-            None => SLICE,
-        };
-        // The future moves into the GIL-free closure and back between slices.
-        let (polled, back) = py.detach(move || {
-            // The timer is made inside `block_on`: it needs the runtime's context.
-            let polled = runtime().block_on(async { tokio::time::timeout(slice, &mut fut).await });
-            (polled, fut)
-        });
-        fut = back;
-        match polled {
-            Ok(Ok(v)) => break Ok(Some(v)),
-            Ok(Err(panic)) => break Err(super::errors::from_panic(panic)),
-            Err(_elapsed) => {
-                if let Err(e) = py.check_signals() {
-                    break Err(e);
-                }
-                let status = slot.lock().clone();
-                if let Some(status) = status {
-                    display.update(&status, start.elapsed());
-                }
-            }
-        }
-    };
-    display.close();
-    outcome
+    let fut = Box::pin(AssertUnwindSafe(progress::track(slot.clone(), fut)).catch_unwind());
+    in_slices(py, timeout, &slot, progress, fut, |mut fut, slice| {
+        // The timer is made inside `block_on`: it needs the runtime's context.
+        let polled = runtime().block_on(async { tokio::time::timeout(slice, &mut fut).await });
+        (polled.ok(), fut)
+    })
 }
