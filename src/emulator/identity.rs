@@ -956,14 +956,18 @@ mod tests {
         );
     }
 
-    #[test]
-    fn signed_tokens_verify_and_audience_is_checked() {
-        let signer = Signer::generate().unwrap();
-        let tenant = Tenant {
+    fn test_tenant() -> Tenant {
+        Tenant {
             name: "t".into(),
             id: "tid".into(),
             domain: "t.com".into(),
-        };
+        }
+    }
+
+    #[test]
+    fn signed_tokens_verify_and_audience_is_checked() {
+        let signer = Signer::generate().unwrap();
+        let tenant = test_tenant();
         let claims = base_claims(&tenant, ARM_AUDIENCE, "oid".into(), "app", "app");
         let token = signer.sign(&claims);
         assert_eq!(signer.verify(&token, &ARM_AUDIENCES).unwrap().oid, "oid");
@@ -981,11 +985,7 @@ mod tests {
     #[test]
     fn a_cached_signature_still_has_expiry_and_audience_checked_on_every_use() {
         let signer = Signer::generate().unwrap();
-        let tenant = Tenant {
-            name: "t".into(),
-            id: "tid".into(),
-            domain: "t.com".into(),
-        };
+        let tenant = test_tenant();
         let mut claims = base_claims(&tenant, ARM_AUDIENCE, "oid".into(), "app", "app");
         let fresh = signer.sign(&claims);
         claims.exp = now() - 10;
