@@ -40,7 +40,7 @@ pub type ProfileSnapshot = (
 
 pub struct Client {
     pub cloud: Cloud,
-    http: reqwest::Client,
+    http: pipeline::Http,
     pipeline: Pipeline,
     profile: RwLock<Profile>,
     api_versions: HashMap<String, String>,
@@ -57,7 +57,7 @@ impl Client {
         api_versions: HashMap<String, String>,
         aux_separator: &str,
     ) -> Result<Client> {
-        let http = pipeline::http_client(cloud.ca_pem.as_deref())?;
+        let http = pipeline::Http::new(cloud.ca_pem.as_deref())?;
         let pipeline = Pipeline::new(http.clone(), RetryOptions::default());
         Ok(Client {
             cloud,

@@ -25,7 +25,7 @@ impl ClientCertificate {
     /// `pem`: the certificate and its private key (PKCS#8 or PKCS#1), in any order.
     pub fn new(
         cloud: &Cloud,
-        http: reqwest::Client,
+        http: crate::pipeline::Http,
         tenant: &str,
         client_id: &str,
         pem: &str,

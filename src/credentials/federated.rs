@@ -22,7 +22,7 @@ pub enum FederatedToken<'a> {
 impl Federated {
     pub fn new(
         cloud: &Cloud,
-        http: reqwest::Client,
+        http: crate::pipeline::Http,
         tenant: &str,
         client_id: &str,
         token: FederatedToken<'_>,

@@ -14,7 +14,11 @@ pub struct ManagedIdentity(Arc<azure_identity::ManagedIdentityCredential>);
 
 impl ManagedIdentity {
     /// `client_id`: a user-assigned identity; None for the host's system-assigned one.
-    pub fn new(cloud: &Cloud, http: reqwest::Client, client_id: Option<&str>) -> Result<Self> {
+    pub fn new(
+        cloud: &Cloud,
+        http: crate::pipeline::Http,
+        client_id: Option<&str>,
+    ) -> Result<Self> {
         let options = azure_identity::ManagedIdentityCredentialOptions {
             user_assigned_id: client_id
                 .map(|c| azure_identity::UserAssignedId::ClientId(c.to_string())),

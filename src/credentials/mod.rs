@@ -36,7 +36,7 @@ pub struct ClientSecret(Arc<azure_identity::ClientSecretCredential>);
 impl ClientSecret {
     pub fn new(
         cloud: &Cloud,
-        http: reqwest::Client,
+        http: crate::pipeline::Http,
         tenant: &str,
         client_id: &str,
         secret: &str,
@@ -68,7 +68,7 @@ impl Credential for ClientSecret {
 }
 
 /// azure_identity options: the cloud's authority, our transport (which trusts the cloud's CA, if any).
-fn client_options(cloud: &Cloud, http: reqwest::Client) -> azure_core::http::ClientOptions {
+fn client_options(cloud: &Cloud, http: crate::pipeline::Http) -> azure_core::http::ClientOptions {
     use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
     use azure_core::http::{ClientOptions, RetryOptions, Transport};
     let mut custom = CustomConfiguration::default();

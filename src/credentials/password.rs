@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 pub const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
 pub struct UserPasswordCredential {
-    http: reqwest::Client,
+    http: crate::pipeline::Http,
     token_url: String,
     username: String,
     password: Secret,
@@ -21,7 +21,7 @@ pub struct UserPasswordCredential {
 
 impl UserPasswordCredential {
     pub fn new(
-        http: reqwest::Client,
+        http: crate::pipeline::Http,
         authority: &str,
         tenant: &str,
         username: &str,
@@ -56,6 +56,7 @@ impl UserPasswordCredential {
         ];
         let resp = self
             .http
+            .client()?
             .post(&self.token_url)
             .form(&form)
             .send()

@@ -2,6 +2,7 @@
 //! Order: request id → retry → (per try) auth → logging → transport.
 
 pub mod auth;
+mod http;
 mod logging;
 pub mod lro;
 pub mod pager;
@@ -9,6 +10,7 @@ mod retry;
 mod transport;
 
 pub use auth::TokenProvider;
+pub use http::{in_local_pool, Http, LocalPool};
 #[cfg(test)]
 pub(crate) use retry::parse_retry_after;
 pub use retry::RetryOptions;
@@ -138,7 +140,7 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn new(http: reqwest::Client, retry: RetryOptions) -> Self {
+    pub fn new(http: Http, retry: RetryOptions) -> Self {
         Pipeline {
             policies: vec![
                 Arc::new(retry::RetryPolicy::new(retry)),
@@ -156,28 +158,4 @@ impl Pipeline {
         }
         next(ctx, &mut req, &self.policies).await
     }
-}
-
-/// Builds the one HTTP client of a session: rustls, HTTP/2 where offered, trusting the cloud's extra CA
-/// on this client only (never globally).
-pub fn http_client(ca_pem: Option<&str>) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("galleryshare/", env!("CARGO_PKG_VERSION")))
-        .pool_idle_timeout(std::time::Duration::from_secs(90))
-        .connect_timeout(std::time::Duration::from_secs(10));
-    if let Some(pem) = ca_pem {
-        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
-            crate::error::Error::invalid_param(
-                "cloud",
-                format!("The cloud's CA certificate is not valid PEM: {e}"),
-            )
-        })?;
-        builder = builder.tls_certs_merge(certs);
-    }
-    builder.build().map_err(|e| {
-        crate::error::Error::new(
-            crate::error::ErrorKind::ServiceRequest,
-            format!("Cannot build the HTTP client: {e}"),
-        )
-    })
 }

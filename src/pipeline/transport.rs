@@ -5,7 +5,7 @@ use crate::error::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 use std::sync::Arc;
 
-pub struct Transport(pub reqwest::Client);
+pub struct Transport(pub super::Http);
 
 #[async_trait]
 impl Policy for Transport {
@@ -17,6 +17,7 @@ impl Policy for Transport {
     ) -> Result<Response> {
         let mut builder = self
             .0
+            .client()?
             .request(req.method.clone(), req.url.clone())
             .headers(req.headers.clone());
         if let Some(body) = &req.body {

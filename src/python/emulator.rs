@@ -1,6 +1,6 @@
 //! `_core.Emulator`: the embedded Azure emulator, started on the shared runtime.
 
-use super::runtime::block_on;
+use super::runtime::block_on_shared;
 use crate::emulator::{default_seed, validate_faults, Emulator as Core, Options};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -64,7 +64,7 @@ impl Emulator {
         if let Some(n) = page_size {
             options.page_size = n;
         }
-        let core = block_on(py, Core::start(options))?
+        let core = block_on_shared(py, Core::start(options))?
             .map_err(|e| PyRuntimeError::new_err(format!("The emulator could not start: {e}")))?;
         Ok(Emulator {
             inner: Arc::new(core),
@@ -149,7 +149,7 @@ impl Emulator {
 
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
         let inner = self.inner.clone();
-        block_on(py, async move { inner.stop().await })
+        block_on_shared(py, async move { inner.stop().await })
     }
 
     fn __repr__(&self) -> String {

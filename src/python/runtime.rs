@@ -1,11 +1,14 @@
-//! One tokio runtime per process (the one pyo3-async-runtimes drives, so sync and asyncio share it), a
-//! blocking wait that releases the GIL and still answers Ctrl-C promptly, and the awaitable form.
+//! The runtimes: one shared multi-thread runtime (the one pyo3-async-runtimes drives, for asyncio) and, for
+//! blocking calls, a current-thread runtime per calling thread with its own connection pool; a blocking
+//! wait that releases the GIL and still answers Ctrl-C promptly; and the awaitable form.
 
+use crate::pipeline::{in_local_pool, LocalPool};
 use crate::progress::{self, Slot};
 use futures::FutureExt;
 use pyo3::prelude::*;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub fn runtime() -> &'static tokio::runtime::Runtime {
@@ -13,6 +16,54 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 }
 
 const SLICE: Duration = Duration::from_millis(100);
+
+/// A thread's own runtime for its blocking calls, and the connections opened on it. A blocking call
+/// then runs its request, the connection's task and the I/O on the caller's thread, as a raw client
+/// loop does: no wake-up crosses threads (see `pipeline/http.rs`).
+struct Local {
+    rt: Option<tokio::runtime::Runtime>,
+    pool: Arc<LocalPool>,
+}
+
+impl Local {
+    fn new() -> Local {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a current-thread runtime builds");
+        Local {
+            rt: Some(rt),
+            pool: Arc::default(),
+        }
+    }
+}
+
+impl Drop for Local {
+    /// At thread exit: no waiting for blocking tasks (a token callback, say) that may still run.
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+thread_local! {
+    static LOCAL: Local = Local::new();
+}
+
+/// Polls `fut` on this thread's runtime for up to `slice`: its output, or `fut` back if it is not done.
+fn poll_here<F: Future + Unpin>(fut: &mut F, slice: Duration) -> Option<F::Output> {
+    LOCAL.with(|local| {
+        let rt = local
+            .rt
+            .as_ref()
+            .expect("the runtime lives as long as the thread");
+        let fut = in_local_pool(local.pool.clone(), fut);
+        // The timer is made inside `block_on`: it needs the runtime's context.
+        rt.block_on(async { tokio::time::timeout(slice, fut).await })
+            .ok()
+    })
+}
 
 /// `wait` for a thread already inside the runtime (which cannot `block_on`): spawns `fut` on a worker
 /// and waits on a channel, with the same slices, progress, timeout and panic handling.
@@ -141,6 +192,16 @@ where
     Ok(wait(py, fut, None, None)?.expect("no timeout was set"))
 }
 
+/// `block_on` for work that leaves tasks behind it (the emulator's server): runs `fut` on the shared
+/// runtime, whose workers keep those tasks going after the call returns.
+pub fn block_on_shared<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    Ok(wait_spawned(py, fut, None, None)?.expect("no timeout was set"))
+}
+
 /// An asyncio awaitable for `fut`, driven by the same runtime: no thread per call. Cancelling the
 /// asyncio task drops the Rust future.
 pub fn awaitable<'py, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
@@ -171,8 +232,8 @@ pub fn _panic_for_test(py: Python<'_>, place: &str) -> PyResult<Py<PyAny>> {
 
 /// Runs `fut` and waits for it without holding the GIL, in 100 ms slices with a signal check between
 /// them, so KeyboardInterrupt arrives within a slice and cancels it. `fut` is polled on the calling
-/// thread (inside `Runtime::block_on`), so its result wakes the caller directly — a cross-thread
-/// hand-off each way would be most of a short call's overhead over a raw GET. `progress` (an object
+/// thread, on that thread's own runtime, with its connections: a cross-thread hand-off each way would
+/// be most of a short call's overhead over a raw GET. `progress` (an object
 /// with `update(status, elapsed)` and `close()`) is told the status of a long-running operation while
 /// one is being polled. `Ok(None)` means the timeout passed first; `fut` is dropped (an Azure operation
 /// it started goes on and can be resumed).
@@ -193,8 +254,7 @@ where
     let slot = Slot::default();
     let fut = Box::pin(AssertUnwindSafe(progress::track(slot.clone(), fut)).catch_unwind());
     in_slices(py, timeout, &slot, progress, fut, |mut fut, slice| {
-        // The timer is made inside `block_on`: it needs the runtime's context.
-        let polled = runtime().block_on(async { tokio::time::timeout(slice, &mut fut).await });
-        (polled.ok(), fut)
+        let polled = poll_here(&mut fut, slice);
+        (polled, fut)
     })
 }
