@@ -153,6 +153,46 @@ impl Ctx<'_> {
         items: I,
         render: impl FnMut(I::Item) -> Value,
     ) -> Value {
+        let (value, next_link) = self.window(items, render);
+        let mut body = serde_json::Map::new();
+        body.insert("value".into(), Value::Array(value));
+        if let Some(link) = next_link {
+            body.insert("nextLink".into(), Value::String(link));
+        }
+        Value::Object(body)
+    }
+
+    /// `page_of` for items that serialize themselves: the 200 response, written straight to bytes.
+    pub(crate) fn page_response<I: ExactSizeIterator, R: serde::Serialize>(
+        &self,
+        items: I,
+        render: impl FnMut(I::Item) -> R,
+    ) -> Response {
+        #[derive(serde::Serialize)]
+        struct Page<R> {
+            value: Vec<R>,
+            #[serde(rename = "nextLink", skip_serializing_if = "Option::is_none")]
+            next_link: Option<String>,
+        }
+        let (value, next_link) = self.window(items, render);
+        let body = serde_json::to_vec(&Page { value, next_link }).expect("a page serializes");
+        (
+            StatusCode::OK,
+            [(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response()
+    }
+
+    /// The requested page's items, rendered, and the link to the next page unless it is the last.
+    fn window<I: ExactSizeIterator, R>(
+        &self,
+        items: I,
+        render: impl FnMut(I::Item) -> R,
+    ) -> (Vec<R>, Option<String>) {
         let size = self.shared.config.lock().page_size.max(1);
         let skip: usize = self
             .query("$skiptoken")
@@ -160,12 +200,8 @@ impl Ctx<'_> {
             .unwrap_or(0);
         let next = skip + size;
         let total = items.len();
-        let value: Vec<Value> = items.skip(skip).take(size).map(render).collect();
-        let mut body = json!({ "value": value });
-        if next < total {
-            body["nextLink"] = json!(self.next_link(next));
-        }
-        body
+        let value = items.skip(skip).take(size).map(render).collect();
+        (value, (next < total).then(|| self.next_link(next)))
     }
 
     fn next_link(&self, skip: usize) -> String {

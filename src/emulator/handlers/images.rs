@@ -281,8 +281,58 @@ fn delete_image(ctx: &Ctx, sub: &str, rg: &str, g: &str, image: &str) -> ArmResu
     ))
 }
 
-fn render_version(ctx: &Ctx, image_id: &str, v: &Version) -> Value {
-    let mut props = with_state(&v.properties, v.provisioning.state());
+/// A version as ARM shows it, serialized straight from the store: built as a `Value`, a page of 100
+/// versions would copy every version's properties twice before a byte is written.
+struct VersionView<'a> {
+    id: String,
+    v: &'a Version,
+    properties: Overlaid<'a>,
+}
+
+impl serde::Serialize for VersionView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(6))?;
+        m.serialize_entry("name", &self.v.name)?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("type", "Microsoft.Compute/galleries/images/versions")?;
+        m.serialize_entry("location", &self.v.location)?;
+        m.serialize_entry("tags", &self.v.tags)?;
+        m.serialize_entry("properties", &self.properties)?;
+        m.end()
+    }
+}
+
+/// An object with some keys set, as `props[key] = value` would leave it (a key it has keeps its
+/// place; a new one goes last), without copying it.
+struct Overlaid<'a> {
+    base: &'a Value,
+    set: Vec<(&'static str, Value)>,
+}
+
+impl serde::Serialize for Overlaid<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let empty = serde_json::Map::new();
+        let base = self.base.as_object().unwrap_or(&empty);
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in base {
+            match self.set.iter().find(|(name, _)| name == k) {
+                Some((_, new)) => m.serialize_entry(k, new)?,
+                None => m.serialize_entry(k, v)?,
+            }
+        }
+        for (k, v) in &self.set {
+            if !base.contains_key(*k) {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.end()
+    }
+}
+
+fn version_view<'a>(ctx: &Ctx, image_id: &str, v: &'a Version) -> VersionView<'a> {
+    let mut set = vec![("provisioningState", json!(v.provisioning.state()))];
     if ctx
         .query("$expand")
         .is_some_and(|e| e.eq_ignore_ascii_case("ReplicationStatus"))
@@ -291,11 +341,23 @@ fn render_version(ctx: &Ctx, image_id: &str, v: &Version) -> Value {
             .iter()
             .map(|r| json!({"region": r, "state": "Completed", "details": "", "progress": 100}))
             .collect();
-        props["replicationStatus"] = json!({"aggregatedState": "Completed", "summary": summary});
+        set.push((
+            "replicationStatus",
+            json!({"aggregatedState": "Completed", "summary": summary}),
+        ));
     }
-    json!({"name": v.name, "id": format!("{image_id}/versions/{}", v.name),
-           "type": "Microsoft.Compute/galleries/images/versions", "location": v.location, "tags": v.tags,
-           "properties": props})
+    VersionView {
+        id: format!("{image_id}/versions/{}", v.name),
+        v,
+        properties: Overlaid {
+            base: &v.properties,
+            set,
+        },
+    }
+}
+
+fn render_version(ctx: &Ctx, image_id: &str, v: &Version) -> Value {
+    serde_json::to_value(version_view(ctx, image_id, v)).expect("a version serializes")
 }
 
 /// The region names a version is replicated to.
@@ -321,8 +383,7 @@ fn list_versions(ctx: &Ctx, sub: &str, rg: &str, g: &str, image: &str) -> ArmRes
         gallery_id(sub, rg_name, &gallery.name),
         i.name
     );
-    let page = ctx.page_of(i.versions.values(), |v| render_version(ctx, &image_id, v));
-    Ok(json_response(StatusCode::OK, page))
+    Ok(ctx.page_response(i.versions.values(), |v| version_view(ctx, &image_id, v)))
 }
 
 fn version_request(
