@@ -150,7 +150,7 @@ impl Call {
     /// The outcome as Python sees it: JSON text, a Poller or Pages.
     fn to_py_result(&self, py: Python<'_>, outcome: Outcome) -> PyResult<Py<PyAny>> {
         let text = |v: serde_json::Value| -> PyResult<Py<PyAny>> {
-            Ok(v.to_string().into_pyobject(py)?.into_any().unbind())
+            Ok(json_text(&v).into_pyobject(py)?.into_any().unbind())
         };
         match (outcome, self.kind) {
             (Outcome::Value(v), None) => text(v),
@@ -262,7 +262,7 @@ impl Poller {
             let mut s = state.lock().clone();
             let r = s.wait(&client).await;
             *state.lock() = s;
-            r.map(|v| shape.apply(v).to_string())
+            r.map(|v| json_text(&shape.apply(v)))
         }
     }
 
@@ -374,7 +374,7 @@ impl Pages {
         let (client, pager, shape) = (self.client.clone(), self.pager.clone(), self.shape);
         async move {
             let page = pager.lock().await.next_page(&client).await?;
-            Ok(page.map(|items| shape.apply(serde_json::Value::Array(items)).to_string()))
+            Ok(page.map(|items| json_text(&shape.apply(serde_json::Value::Array(items)))))
         }
     }
 }
@@ -399,4 +399,10 @@ impl Pages {
     fn __repr__(&self) -> String {
         "<galleryshare._core.Pages>".to_string()
     }
+}
+
+/// A result as the JSON text Python reads (serde_json's writer: `Value`'s `Display` goes through
+/// `fmt` for every token).
+fn json_text(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).expect("JSON values serialize")
 }

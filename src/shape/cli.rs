@@ -6,7 +6,7 @@ use crate::ids::ResourceId;
 use serde_json::Value;
 
 pub fn shape(v: Value) -> Value {
-    sort(top(v))
+    top(v)
 }
 
 /// The top level: a consumer-view item's `uniqueId` is lifted, then every level is flattened.
@@ -38,7 +38,8 @@ fn top(v: Value) -> Value {
 
 /// Every level, as the CLI's models and `_add_resource_group` do: sub-resources (NIC ip configurations,
 /// subnets, rules) flatten their `properties` too, and any object with an `id` in a resource group gains
-/// `resourceGroup` (except under `sourceVault`). Tags are user data and stay as they are.
+/// `resourceGroup` (except under `sourceVault`). Tags are user data and stay as they are. Keys come out
+/// sorted at every depth (one rebuild per object, not one to flatten and another to sort).
 fn nested(v: Value) -> Value {
     match v {
         Value::Array(items) => Value::Array(items.into_iter().map(nested).collect()),
@@ -58,11 +59,14 @@ fn nested(v: Value) -> Value {
                     obj.insert("resourceGroup".into(), Value::String(rg));
                 }
             }
+            let mut entries: Vec<(String, Value)> = obj.into_iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             Value::Object(
-                obj.into_iter()
+                entries
+                    .into_iter()
                     .map(|(k, v)| {
                         let v = if k == "tags" || k == "sourceVault" {
-                            v
+                            sort(v)
                         } else {
                             nested(v)
                         };
