@@ -153,6 +153,11 @@ const NAME_FORBIDDEN: &str = "/\\?#%<>*&:";
 
 /// A segment the URL parser would resolve away (`.`/`..`, also when percent-encoded as `%2e`).
 fn is_dot_segment(s: &str) -> bool {
+    // Checked for every segment of every path and id: nothing longer than `%2e%2e` can be a dot
+    // segment, so only the short ones are lowercased.
+    if s.len() > 6 {
+        return false;
+    }
     let lower = s.to_ascii_lowercase().replace("%2e", ".");
     lower == "." || lower == ".."
 }
@@ -279,8 +284,30 @@ impl ResourceId {
     }
 
     /// The resource group named in an id, which the CLI adds to its output as `resourceGroup`.
+    /// Called for every object with an id in every result, so it checks the id as `parse` does
+    /// without building one: `/subscriptions/{s}/resourceGroups/{rg}[/providers/{ns}/{type}/{name}…]`.
     pub fn resource_group_of(id: &str) -> Option<String> {
-        ResourceId::parse(id).and_then(|r| r.resource_group)
+        let path = id.strip_prefix('/')?;
+        if !path.split('/').all(plain_id_segment) {
+            return None;
+        }
+        let mut it = path.split('/');
+        let (subs, _sub, word, rg) = (it.next()?, it.next()?, it.next()?, it.next()?);
+        if !subs.eq_ignore_ascii_case("subscriptions")
+            || !word.eq_ignore_ascii_case("resourcegroups")
+        {
+            return None;
+        }
+        // What follows the group: nothing, or `providers/{ns}` and then (type, name) pairs.
+        let mut first = true;
+        while let Some(word) = it.next() {
+            it.next()?;
+            if first && !word.eq_ignore_ascii_case("providers") {
+                return None;
+            }
+            first = false;
+        }
+        Some(rg.to_string())
     }
 }
 
@@ -297,6 +324,31 @@ pub fn scope(value: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resource_group_of_agrees_with_parse() {
+        for id in [
+            "/subscriptions/s/resourceGroups/RG/providers/Microsoft.Compute/galleries/g",
+            "/subscriptions/s/resourcegroups/rg",
+            "/subscriptions/s/resourceGroups/rg/",
+            "/subscriptions/s/resourceGroups/rg/providers/ns/type",
+            "/subscriptions/s/resourceGroups/rg/other/x",
+            "/subscriptions/s/resourceGroups/rg/providers/ns/t/n/resourceGroups/x",
+            "/subscriptions/s/resourceGroups/../providers/ns/t/n",
+            "/subscriptions/s/resourceGroups/r%2e/x",
+            "/subscriptions/s/providers/Microsoft.Compute/galleries/g",
+            "/subscriptions//resourceGroups/rg",
+            "/SharedGalleries/u/Images/i",
+            "subscriptions/s/resourceGroups/rg",
+            "",
+        ] {
+            assert_eq!(
+                ResourceId::resource_group_of(id),
+                ResourceId::parse(id).and_then(|r| r.resource_group),
+                "{id}"
+            );
+        }
+    }
 
     #[test]
     fn gallery_names_follow_azure_pattern() {
