@@ -106,3 +106,29 @@ async def hammer(emu) -> None:
 def test_one_asyncio_client_from_200_tasks(emu):
     asyncio.run(hammer(emu))
     assert len([r for r in emu.requests() if r["method"] == "PUT" and "/images/" in r["path"]]) == 100
+
+
+def test_blocking_calls_outlive_the_threads_that_made_them(emu, contoso):
+    """Each thread's blocking calls run on that thread's own runtime and connections: a client keeps
+    working when those threads have ended, from new threads, from the main thread and under asyncio
+    (a running loop on the calling thread)."""
+    contoso.group.create(name=RG, location="eastus")
+
+    def one(i: int) -> str:
+        return contoso.sig.create(resource_group=RG, gallery_name=f"outlive{i}", query="name")
+
+    for round_ in range(3):  # a fresh set of threads each round; the previous ones have exited
+        threads = [threading.Thread(target=one, args=(round_ * 4 + k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    async def in_a_loop() -> List[str]:
+        return contoso.sig.list(resource_group=RG, query="sort([?starts_with(name, 'outlive')].name)")
+
+    expected = sorted(f"outlive{i}" for i in range(12))
+    assert asyncio.run(in_a_loop()) == expected
+    assert contoso.sig.list(resource_group=RG, query="sort([?starts_with(name, 'outlive')].name)") == expected
+    puts = [r for r in emu.requests() if r["method"] == "PUT" and "/galleries/outlive" in r["path"]]
+    assert len(puts) == 12 and all(r["status"] in (200, 201) for r in puts)

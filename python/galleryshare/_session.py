@@ -89,9 +89,9 @@ class Command:
         return type(e)(f"Cannot validate argument on parameter '{name}'. {e.message}", status_code=e.status_code,
                        error=e.error, parameter=name)
 
-    def finish(self, text: str) -> Any:
-        """The JSON text of a result as the facade returns it: query applied, then post-processed."""
-        value = json.loads(text)
+    def finish(self, value: Any) -> Any:
+        """A result from the core (plain JSON objects) as the facade returns it: query applied, then
+        post-processed."""
         if self.kind is None:
             value = result_table(_search(self.query, value))
         return self.then(value) if self.then is not None else value
@@ -196,11 +196,11 @@ class Session:
                                      Progress.maybe(self.progress, cmd.op))
         except ValidationError as e:
             raise cmd.renamed(e) from None
-        if isinstance(out, str):
-            return cmd.finish(out)
         if isinstance(out, _core.Pages):
             return ItemPager(out, cmd)
-        return Poller(out, command=cmd, progress=self.progress)
+        if isinstance(out, _core.Poller):
+            return Poller(out, command=cmd, progress=self.progress)
+        return cmd.finish(out)
 
     def steps(self, gen: Generator[Any, Any, Any]) -> Any:
         """Drives a cmdlet written as a generator of calls: each yielded result is sent back in."""
@@ -218,7 +218,7 @@ class Session:
 
     def local(self, op: str, args: Dict[str, Any]) -> Any:
         """A command answered from the logins kept in memory (``account.*``): never a request."""
-        return json.loads(self.native.invoke(op, json.dumps(args)))
+        return self.native.invoke(op, json.dumps(args))
 
     def shape_pwsh(self, value: Any, kind: str) -> Any:
         """Presents an already-fetched CLI-shaped value as a PowerShell object (no request)."""

@@ -75,9 +75,9 @@ class AsyncCall:
             out = await self._native.invoke_async(c.op, c.payload, c.kind, False, c.timeout)
         except ValidationError as e:
             raise c.renamed(e) from None
-        if isinstance(out, str):
-            return c.finish(out)
-        return AsyncPoller(out, c)
+        if isinstance(out, _core.Poller):
+            return AsyncPoller(out, c)
+        return c.finish(out)
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._items()
@@ -99,7 +99,7 @@ class AsyncCall:
                 for item in c.finish(page):
                     yield item
         else:
-            value = c.finish(out) if isinstance(out, str) else None
+            value = None if isinstance(out, _core.Poller) else c.finish(out)
             if not isinstance(value, list):
                 raise TypeError(f"{c.op} does not return a list; await it instead of iterating")
             for item in value:

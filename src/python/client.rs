@@ -147,14 +147,11 @@ impl Call {
         }
     }
 
-    /// The outcome as Python sees it: JSON text, a Poller or Pages.
+    /// The outcome as Python sees it: the result as Python objects, a Poller or Pages.
     fn to_py_result(&self, py: Python<'_>, outcome: Outcome) -> PyResult<Py<PyAny>> {
-        let text = |v: serde_json::Value| -> PyResult<Py<PyAny>> {
-            Ok(json_text(&v).into_pyobject(py)?.into_any().unbind())
-        };
         match (outcome, self.kind) {
-            (Outcome::Value(v), None) => text(v),
-            (Outcome::Value(v), Some(k)) => text(Shape::Pwsh(k).apply(v)),
+            (Outcome::Value(v), None) => to_python(py, &v),
+            (Outcome::Value(v), Some(k)) => to_python(py, &Shape::Pwsh(k).apply(v)),
             (Outcome::Poll(state, shape), k) => {
                 let shape = k.map(Shape::Pwsh).unwrap_or(shape);
                 Ok(Py::new(py, Poller::new(self.client.clone(), *state, shape))?.into_any())
@@ -256,13 +253,15 @@ impl Poller {
 
     /// Polls to the end, keeping the shared state current after every poll (so a cancelled wait
     /// loses nothing), and shapes the result.
-    fn finish(&self) -> impl std::future::Future<Output = crate::error::Result<String>> + 'static {
+    fn finish(
+        &self,
+    ) -> impl std::future::Future<Output = crate::error::Result<serde_json::Value>> + 'static {
         let (client, state, shape) = (self.client.clone(), self.state.clone(), self.shape);
         async move {
             let mut s = state.lock().clone();
             let r = s.wait(&client).await;
             *state.lock() = s;
-            r.map(|v| json_text(&shape.apply(v)))
+            r.map(|v| shape.apply(v))
         }
     }
 
@@ -303,7 +302,7 @@ impl Poller {
         .map_err(to_py)
     }
 
-    /// Waits for the end and returns the result as JSON text; raises OperationTimeoutError after
+    /// Waits for the end and returns the result; raises OperationTimeoutError after
     /// `timeout` seconds (the operation goes on in Azure and can be waited for again).
     #[pyo3(signature = (timeout=None, progress=None))]
     fn result(
@@ -311,10 +310,10 @@ impl Poller {
         py: Python<'_>,
         timeout: Option<f64>,
         progress: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Py<PyAny>> {
         let limit = seconds("timeout", timeout)?;
         match wait(py, self.finish(), limit, progress)? {
-            Some(r) => r.map_err(to_py),
+            Some(r) => to_python(py, &r.map_err(to_py)?),
             None => Err(to_py(timed_out("operation", timeout))),
         }
     }
@@ -329,10 +328,10 @@ impl Poller {
         let limit = seconds("timeout", timeout)?;
         let fut = self.finish();
         awaitable(py, async move {
-            let text = within(limit, timeout, "operation", fut)
+            let value = within(limit, timeout, "operation", fut)
                 .await
                 .map_err(to_py)?;
-            Python::attach(|py| Ok(text.into_pyobject(py)?.into_any().unbind()))
+            Python::attach(|py| to_python(py, &value))
         })
     }
 
@@ -370,21 +369,31 @@ impl Pages {
 
     fn next(
         &self,
-    ) -> impl std::future::Future<Output = crate::error::Result<Option<String>>> + 'static {
+    ) -> impl std::future::Future<Output = crate::error::Result<Option<serde_json::Value>>> + 'static
+    {
         let (client, pager, shape) = (self.client.clone(), self.pager.clone(), self.shape);
         async move {
             let page = pager.lock().await.next_page(&client).await?;
-            Ok(page.map(|items| json_text(&shape.apply(serde_json::Value::Array(items)))))
+            Ok(page.map(|items| shape.apply(serde_json::Value::Array(items))))
         }
+    }
+}
+
+fn page_to_py(py: Python<'_>, page: Option<serde_json::Value>) -> PyResult<Py<PyAny>> {
+    match page {
+        None => Ok(py.None()),
+        Some(v) => to_python(py, &v),
     }
 }
 
 #[pymethods]
 impl Pages {
-    /// The next page as JSON text of an array, or None after the last page.
-    fn next_page(&self, py: Python<'_>) -> PyResult<Option<String>> {
-        Ok(wait(py, self.next(), None, None)?.expect("no timeout was set"))
-            .and_then(|r| r.map_err(to_py))
+    /// The next page as a list, or None after the last page.
+    fn next_page(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let page = wait(py, self.next(), None, None)?
+            .expect("no timeout was set")
+            .map_err(to_py)?;
+        page_to_py(py, page)
     }
 
     /// `next_page` as an asyncio awaitable.
@@ -392,7 +401,7 @@ impl Pages {
         let fut = self.next();
         awaitable(py, async move {
             let page = fut.await.map_err(to_py)?;
-            Python::attach(|py| Ok(page.into_pyobject(py)?.into_any().unbind()))
+            Python::attach(|py| page_to_py(py, page))
         })
     }
 
@@ -401,8 +410,10 @@ impl Pages {
     }
 }
 
-/// A result as the JSON text Python reads (serde_json's writer: `Value`'s `Display` goes through
-/// `fmt` for every token).
-fn json_text(v: &serde_json::Value) -> String {
-    serde_json::to_string(v).expect("JSON values serialize")
+/// A result as the Python objects `json.loads` would give, built directly: writing JSON text for
+/// Python to parse again costs more (a page of image versions is ~100 KB).
+fn to_python(py: Python<'_>, v: &serde_json::Value) -> PyResult<Py<PyAny>> {
+    Ok(pythonize::pythonize(py, v)
+        .map_err(|e| to_py(Error::type_error(e.to_string())))?
+        .unbind())
 }
