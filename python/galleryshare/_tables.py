@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any, Dict, List, Sequence
+
+
+def _escape(text: str) -> str:
+    """HTML-escaped; `html` (and its entity tables) is imported on first use, by notebooks only."""
+    from html import escape
+
+    return escape(text)
 
 
 class Table(list):
@@ -22,9 +28,9 @@ class Table(list):
 
     def _repr_html_(self) -> str:
         cols = self._columns()
-        head = "".join(f"<th style='text-align:left'>{html.escape(c)}</th>" for c in cols)
+        head = "".join(f"<th style='text-align:left'>{_escape(c)}</th>" for c in cols)
         body = "".join(
-            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(_cell(row.get(c)))}</td>" for c in cols) + "</tr>"
+            "<tr>" + "".join(f"<td style='text-align:left'>{_escape(_cell(row.get(c)))}</td>" for c in cols) + "</tr>"
             for row in self
             if isinstance(row, dict)
         )
@@ -60,7 +66,7 @@ class ResultList(Table):
 
     def _repr_html_(self) -> str:
         if not self._columns():
-            body = "".join(f"<tr><td style='text-align:left'>{html.escape(_cell(v))}</td></tr>" for v in self)
+            body = "".join(f"<tr><td style='text-align:left'>{_escape(_cell(v))}</td></tr>" for v in self)
             return f"<table><tbody>{body}</tbody></table>"
         return super()._repr_html_()
 
@@ -71,8 +77,8 @@ class ResultDict(dict):
 
     def _repr_html_(self) -> str:
         keys = [k for k in _LEADING if k in self] + [k for k in self if k not in _LEADING]
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
-                       f"<td style='text-align:left'>{html.escape(_cell(self[k]))}</td></tr>" for k in keys)
+        rows = "".join(f"<tr><th style='text-align:left'>{_escape(str(k))}</th>"
+                       f"<td style='text-align:left'>{_escape(_cell(self[k]))}</td></tr>" for k in keys)
         return f"<table><tbody>{rows}</tbody></table>"
 
 

@@ -7,13 +7,13 @@ Cmdlets are methods (hyphen → underscore), parameters keep PowerShell's Pascal
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any, Callable, Dict, Generator, Iterator, List, Optional, Union
 
 from ._cloud import Cloud, resolve
 from ._credentials import PathOrPem, only_one, read_certificate
 from ._session import Session
+from ._tables import _escape
 from .exceptions import ValidationError
 
 __all__ = ["PSCredential", "PSObject", "PSVirtualMachine", "Pwsh"]
@@ -81,8 +81,8 @@ class PSObject:
         return "\n".join(lines) if lines else "PSObject()"
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
-                       f"{html.escape(_brief(v))}</td></tr>" for k, v in self._data.items())
+        rows = "".join(f"<tr><th style='text-align:left'>{_escape(k)}</th><td style='text-align:left'>"
+                       f"{_escape(_brief(v))}</td></tr>" for k, v in self._data.items())
         return f"<table>{rows}</table>"
 
 

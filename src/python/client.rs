@@ -59,6 +59,7 @@ impl Client {
         timeout: Option<f64>,
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
+        super::connect_if_loaded(py);
         let call = Call::new(&self.inner, op, args_json, pwsh, stream)?;
         let limit = seconds("timeout", timeout)?;
         let fut = call.clone().run();
@@ -79,6 +80,7 @@ impl Client {
         stream: bool,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        super::connect_if_loaded(py);
         let call = Call::new(&self.inner, op, args_json, pwsh, stream)?;
         let limit = seconds("timeout", timeout)?;
         awaitable(py, async move {

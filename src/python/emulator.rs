@@ -48,6 +48,7 @@ impl Emulator {
         fault_seed: Option<u64>,
         state_dir: Option<std::path::PathBuf>,
     ) -> PyResult<Emulator> {
+        super::connect_if_loaded(py);
         let mut options = Options {
             port,
             seed: seed_value(seed_json)?,

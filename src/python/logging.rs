@@ -1,0 +1,106 @@
+//! Rust `log` records (and azure_core's `tracing` events, via tracing's log feature) to Python logging,
+//! through pyo3-log, connected once Python's `logging` is loaded.
+//!
+//! Importing `logging` is ~15 ms of a ~55 ms start (it brings traceback, tokenize, threading, …). Until
+//! a program has imported it, nobody can have configured a handler or a level, so Python would drop any
+//! record below WARNING: those are dropped here, and a WARNING or ERROR (which Python's last-resort
+//! handler prints) connects pyo3-log on the spot. Every call into the core checks `sys.modules` (one
+//! dict lookup, until connected) and connects as soon as `logging` is there.
+//!
+//! The transport crates' own debug chatter (HTTP/2 frames, TLS, connection pools, the server's
+//! middleware) stays out: a DEBUG capture shows galleryshare's request lines. That check is a match on
+//! the target's first segment, made before pyo3-log's per-target lookup (which splits and hashes the
+//! target): h2 alone asks dozens of times per request.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
+use std::sync::OnceLock;
+
+const QUIET: [&str; 9] = [
+    "h2",
+    "hyper",
+    "hyper_util",
+    "rustls",
+    "tokio_rustls",
+    "reqwest",
+    "tower",
+    "mio",
+    "tracing",
+];
+
+/// pyo3-log once connected; `None` inside if Python's logging could not be set up (records are dropped).
+static CONNECTED: OnceLock<Option<pyo3_log::Logger>> = OnceLock::new();
+
+struct Bridge;
+
+/// Installs the bridge as Rust's logger (once per process).
+pub fn install(py: Python<'_>) {
+    if log::set_boxed_logger(Box::new(Bridge)).is_ok() {
+        log::set_max_level(log::LevelFilter::Debug);
+    }
+    connect_if_loaded(py);
+}
+
+/// Connects to Python logging if a program has imported it.
+pub fn connect_if_loaded(py: Python<'_>) {
+    if CONNECTED.get().is_some() {
+        return;
+    }
+    static MODULES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+    let modules = MODULES.get_or_try_init(py, || -> PyResult<Py<PyDict>> {
+        Ok(py
+            .import("sys")?
+            .getattr("modules")?
+            .cast_into::<PyDict>()?
+            .unbind())
+    });
+    if let Ok(modules) = modules {
+        if modules.bind(py).contains("logging").unwrap_or(false) {
+            connect(py);
+        }
+    }
+}
+
+fn connect(py: Python<'_>) -> Option<&'static pyo3_log::Logger> {
+    CONNECTED
+        .get_or_init(|| pyo3_log::Logger::new(py, pyo3_log::Caching::LoggersAndLevels).ok())
+        .as_ref()
+}
+
+fn chatter(meta: &log::Metadata<'_>) -> bool {
+    meta.level() > log::Level::Info && {
+        let target = meta.target();
+        let first = target.split(':').next().unwrap_or(target);
+        QUIET.contains(&first)
+    }
+}
+
+impl log::Log for Bridge {
+    fn enabled(&self, meta: &log::Metadata<'_>) -> bool {
+        if chatter(meta) {
+            return false;
+        }
+        match CONNECTED.get() {
+            Some(Some(logger)) => logger.enabled(meta),
+            Some(None) => false,
+            None => meta.level() <= log::Level::Warn,
+        }
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if chatter(record.metadata()) {
+            return;
+        }
+        let logger = match CONNECTED.get() {
+            Some(logger) => logger.as_ref(),
+            None if record.level() <= log::Level::Warn => Python::attach(connect),
+            None => None,
+        };
+        if let Some(logger) = logger {
+            logger.log(record);
+        }
+    }
+
+    fn flush(&self) {}
+}
