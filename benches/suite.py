@@ -35,6 +35,7 @@ FAN_RG, FAN_GALLERIES = "benchFan", 200
 PAGE_RG, PAGE_GALLERY, PAGE_IMAGE, PAGE_ITEMS = "benchPaging", "pagingGallery", "pagingImage", 10_000
 # The Azure reference in this repo does not state Compute's page size for image versions; 100 is assumed.
 AZURE_PAGE_SIZE = 100
+CALL_ROUNDS = 5  # per-call figures: rounds alternating galleryshare, the SDK and the floor
 
 
 @dataclass
@@ -155,16 +156,14 @@ def populate(b: Bench, paging_items: int) -> str:
 # ---- measuring ----------------------------------------------------------------------------------------------
 
 
-def per_call(fn: Callable[[], Any], n: int) -> float:
-    """Median seconds per call over n calls, after a warm-up (token cached, connection open)."""
-    for _ in range(10):
-        fn()
+def timed_calls(fn: Callable[[], Any], n: int) -> List[float]:
+    """Seconds taken by each of n sequential calls."""
     samples = []
     for _ in range(n):
         t = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - t)
-    return statistics.median(samples)
+    return samples
 
 
 def fresh_process(args: List[str], env: Dict[str, str]) -> Dict[str, float]:
@@ -252,13 +251,23 @@ def calls(b: Bench, unique: str, n: int, binary: Optional[Path]) -> List[Row]:
     for name, ours_fn, sdk_fn in cases:
         ours_fn()
         url = url_of_last_request(b)
-        ours = per_call(ours_fn, n)
-        theirs = per_call(sdk_fn, n)
+        for fn in (ours_fn, sdk_fn):  # warm-up: token cached, connection open
+            timed_calls(fn, 10)
+        # Rounds alternate the sides, so a burst of host noise lands on all of them alike.
+        ours_s: List[float] = []
+        sdk_s: List[float] = []
+        raw_m: List[float] = []
+        per_round = max(n // CALL_ROUNDS, 1)
+        for _ in range(CALL_ROUNDS):
+            ours_s += timed_calls(ours_fn, per_round)
+            sdk_s += timed_calls(sdk_fn, per_round)
+            if binary is not None:
+                raw_m.append(floor(b, binary, url, per_round, 1)["median_us"])
+        ours, theirs = statistics.median(ours_s), statistics.median(sdk_s)
         rows.append(Row("Per call", f"{name} (sync, median)", ours * 1e6, theirs * 1e6, "µs", "azure-mgmt-compute",
                         "≥ 5× faster", 5))
-        if binary is not None:
-            raw = floor(b, binary, url, n, 1)
-            rows.append(Row("Per call", f"{name} vs raw floor", ours * 1e6, raw["median_us"], "µs",
+        if raw_m:
+            rows.append(Row("Per call", f"{name} vs raw floor", ours * 1e6, statistics.median(raw_m), "µs",
                             "raw Rust GET (reqwest, kept-alive)", "≤ 1.3 × the floor", 1.3, "overhead"))
     return rows
 
@@ -379,7 +388,9 @@ def cli(b: Bench, venv: Path) -> List[Row]:
                 return [Row("CLI parity", "az sig share add (one process)", 0, 0, "ms", "Azure CLI", "—", None,
                             note=f"not measured: az sig share add failed: "
                                  f"{redact((r.stderr.strip().splitlines() or [''])[-1], b.admin.secret)}")]
-    ours = per_call(lambda: b.az.sig.share.add(resource_group=RG, gallery_name=GALLERY, subscription_ids=[b.dev]), 20)
+    add = lambda: b.az.sig.share.add(resource_group=RG, gallery_name=GALLERY, subscription_ids=[b.dev])  # noqa: E731
+    timed_calls(add, 3)
+    ours = statistics.median(timed_calls(add, 20))
     return [Row("CLI parity", "sig share add: one az process vs one az.sig.share.add call", ours * 1e3,
                 statistics.median(walls) * 1e3, "ms", "Azure CLI (pip azure-cli, one process)", "—", None)]
 
@@ -435,7 +446,8 @@ def report(rows: List[Row], args: argparse.Namespace, venv: Path, elapsed: float
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} in {elapsed:.0f} s. "
         "Both sides of every row ran in the same run against the same embedded emulator (HTTPS on loopback); "
         f"figures are medians over repeated runs ({args.repeats} fresh processes per start-up/paging figure, "
-        f"{args.calls} calls per per-call figure, {args.repeats} rounds of fan-out).",
+        f"{args.calls} calls per per-call figure, taken in {CALL_ROUNDS} rounds that alternate the sides; "
+        f"{args.repeats} rounds of fan-out).",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}. Versions: {versions()}, {cli_version(venv)}.",
