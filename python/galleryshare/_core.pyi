@@ -13,14 +13,14 @@ class Client:
     def invoke(
         self,
         op: str,
-        args_json: str,
+        args: Dict[str, Any],
         pwsh: Optional[str] = None,
         stream: bool = False,
         timeout: Optional[float] = None,
         progress: Optional[Any] = None,
     ) -> "Any | Poller | Pages": ...
     def invoke_async(
-        self, op: str, args_json: str, pwsh: Optional[str] = None, stream: bool = False, timeout: Optional[float] = None
+        self, op: str, args: Dict[str, Any], pwsh: Optional[str] = None, stream: bool = False, timeout: Optional[float] = None
     ) -> Awaitable["Any | Poller | Pages"]: ...
     def register_credential(self, credential: Any) -> str: ...
     def resume(self, token: str) -> "Poller": ...

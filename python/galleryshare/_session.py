@@ -56,7 +56,11 @@ def _timeout(timeout: Optional[float]) -> Optional[float]:
 
 
 class Command:
-    """One command, checked and encoded (so bad input fails at the call, before anything is sent)."""
+    """One command, checked (so bad input fails at the call, before anything is sent) and ready for the core.
+
+    ``payload`` is the facade method's ``locals()`` as it is: the core reads the arguments from it and leaves
+    out the facade's own keys (``self``, ``query``, ``stream``, and ``timeout`` but for ``sig.share.wait``),
+    refusing what JSON cannot carry with a TypeError."""
 
     __slots__ = ("op", "payload", "kind", "query", "then", "timeout", "param_name")
 
@@ -65,19 +69,15 @@ class Command:
         self.op = op
         #: How the mirror names a parameter the core refused (PowerShell's names for a cmdlet); None: as is.
         self.param_name: Optional[Callable[[str, str], str]] = None
-        self.query = _compile(query)
+        self.query = None if query is None else _compile(query)
         self.kind = kind
         self.then = then
         # `az sig share wait --timeout` is the command's own argument, not a limit on the call.
-        own_timeout = op == "sig.share.wait"
-        self.timeout = None if own_timeout else _timeout(timeout)
-        dropped = ("self", "query", "stream") if own_timeout else ("self", "query", "stream", "timeout")
-        args = {k: v for k, v in args.items() if k not in dropped}
-        _check_tags(args.get("tags"))
-        try:
-            self.payload = json.dumps(args)
-        except TypeError as e:
-            raise TypeError(f"{op}: {e}") from None
+        self.timeout = None if timeout is None or op == "sig.share.wait" else _timeout(timeout)
+        tags = args.get("tags")
+        if tags is not None:
+            _check_tags(tags)
+        self.payload = args
 
     def renamed(self, e: Any) -> Any:
         """A ValidationError from the core, naming the parameter as the mirror's caller wrote it."""
@@ -218,7 +218,7 @@ class Session:
 
     def local(self, op: str, args: Dict[str, Any]) -> Any:
         """A command answered from the logins kept in memory (``account.*``): never a request."""
-        return self.native.invoke(op, json.dumps(args))
+        return self.native.invoke(op, args)
 
     def shape_pwsh(self, value: Any, kind: str) -> Any:
         """Presents an already-fetched CLI-shaped value as a PowerShell object (no request)."""

@@ -1,5 +1,6 @@
 //! `_core.Client` (one session: cloud, logins, pipeline) and `_core.Poller` (a running operation).
-//! Results cross the boundary as JSON text; the facade parses it (C-speed `json.loads`).
+//! Arguments arrive as the facade's keyword dict and results leave as Python objects, both converted
+//! here directly (no JSON text in between).
 
 use super::errors::to_py;
 use super::runtime::{awaitable, block_on, wait};
@@ -9,8 +10,10 @@ use crate::error::Error;
 use crate::ops::{self, Outcome, Shape};
 use crate::pipeline::lro::PollState;
 use crate::pipeline::pager::Pager;
+use futures::future::BoxFuture;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,24 +46,25 @@ impl Client {
         })
     }
 
-    /// Runs command `op` with JSON arguments and waits; returns JSON text, a Poller when the command was
+    /// Runs command `op` with the facade's keyword arguments (`args`: its `locals()`; see
+    /// `convert::arguments` for the keys left out) and waits; returns the result, a Poller when the command was
     /// asked not to wait, or Pages when `stream` is set and the command lists. `pwsh`: present the result
     /// as this PowerShell object kind instead of the CLI shape. `timeout`: seconds before the call is
     /// cancelled with OperationTimeoutError. `progress`: see `runtime::wait`.
-    #[pyo3(signature = (op, args_json, pwsh=None, stream=false, timeout=None, progress=None))]
+    #[pyo3(signature = (op, args, pwsh=None, stream=false, timeout=None, progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn invoke(
         &self,
         py: Python<'_>,
         op: &str,
-        args_json: &str,
+        args: &Bound<'_, PyDict>,
         pwsh: Option<&str>,
         stream: bool,
         timeout: Option<f64>,
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         super::connect_if_loaded(py);
-        let call = Call::new(&self.inner, op, args_json, pwsh, stream)?;
+        let call = Call::new(&self.inner, op, args, pwsh, stream)?;
         let limit = seconds("timeout", timeout)?;
         let fut = call.clone().run();
         match wait(py, fut, limit, progress)? {
@@ -70,18 +74,18 @@ impl Client {
     }
 
     /// `invoke` as an asyncio awaitable (same arguments but `progress`).
-    #[pyo3(signature = (op, args_json, pwsh=None, stream=false, timeout=None))]
+    #[pyo3(signature = (op, args, pwsh=None, stream=false, timeout=None))]
     fn invoke_async<'py>(
         &self,
         py: Python<'py>,
         op: &str,
-        args_json: &str,
+        args: &Bound<'_, PyDict>,
         pwsh: Option<&str>,
         stream: bool,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         super::connect_if_loaded(py);
-        let call = Call::new(&self.inner, op, args_json, pwsh, stream)?;
+        let call = Call::new(&self.inner, op, args, pwsh, stream)?;
         let limit = seconds("timeout", timeout)?;
         awaitable(py, async move {
             let outcome = within(limit, timeout, "call", call.clone().run()).await;
@@ -124,13 +128,12 @@ impl Call {
     fn new(
         client: &Arc<CoreClient>,
         op: &str,
-        args_json: &str,
+        args: &Bound<'_, PyDict>,
         pwsh: Option<&str>,
         stream: bool,
     ) -> PyResult<Self> {
         let kind = pwsh.map(pwsh_kind).transpose()?;
-        let args: serde_json::Value = serde_json::from_str(args_json)
-            .map_err(|e| to_py(Error::type_error(format!("arguments are not JSON: {e}"))))?;
+        let args = super::convert::arguments(op, args)?;
         Ok(Call {
             client: client.clone(),
             op: op.to_string(),
@@ -140,13 +143,17 @@ impl Call {
         })
     }
 
-    async fn run(self) -> crate::error::Result<Outcome> {
-        let args = Arc::unwrap_or_clone(self.args);
-        if self.stream {
-            ops::dispatch(&self.client, &self.op, args).await
-        } else {
-            ops::invoke(&self.client, &self.op, args).await
-        }
+    /// The command's future, boxed once here: the state of the largest command is several KB, and the
+    /// wrappers a wait adds (progress, panic catching) then move a pointer rather than copy it.
+    fn run(self) -> BoxFuture<'static, crate::error::Result<Outcome>> {
+        Box::pin(async move {
+            let args = Arc::unwrap_or_clone(self.args);
+            if self.stream {
+                ops::dispatch(&self.client, &self.op, args).await
+            } else {
+                ops::invoke(&self.client, &self.op, args).await
+            }
+        })
     }
 
     /// The outcome as Python sees it: the result as Python objects, a Poller or Pages.
@@ -415,7 +422,5 @@ impl Pages {
 /// A result as the Python objects `json.loads` would give, built directly: writing JSON text for
 /// Python to parse again costs more (a page of image versions is ~100 KB).
 fn to_python(py: Python<'_>, v: &serde_json::Value) -> PyResult<Py<PyAny>> {
-    Ok(pythonize::pythonize(py, v)
-        .map_err(|e| to_py(Error::type_error(e.to_string())))?
-        .unbind())
+    Ok(super::convert::to_python(py, v)?.unbind())
 }

@@ -49,7 +49,7 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     if let Some(s) = &e.service {
         let details = PyList::empty(py);
         for d in &s.details {
-            details.append(pythonize_json(py, d)?)?;
+            details.append(super::convert::to_python(py, d)?)?;
         }
         let error = module
             .getattr("ODataV4Format")?
@@ -58,9 +58,4 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     }
     let instance = class.call((&e.message,), Some(&kwargs))?;
     Ok(PyErr::from_value(instance))
-}
-
-/// Small JSON values (error details) to Python objects, through the json module.
-fn pythonize_json<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py, PyAny>> {
-    py.import("json")?.call_method1("loads", (v.to_string(),))
 }

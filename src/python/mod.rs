@@ -1,6 +1,7 @@
 //! The only code that touches PyO3: the `galleryshare._core` module.
 
 mod client;
+mod convert;
 mod credential;
 mod emulator;
 mod errors;

@@ -1,0 +1,146 @@
+//! Python values into the JSON values the core's operations take, read straight from the objects:
+//! a facade call hands over its keyword arguments as they are, not as JSON text to encode and parse.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+
+/// Keys of a facade method's `locals()` that are the facade's own business, never a command argument:
+/// the group object, the JMESPath query, the streaming flag and the call's timeout (except for
+/// `sig.share.wait`, whose `--timeout` is the command's own).
+fn facade_only(op: &str, key: &str) -> bool {
+    matches!(key, "self" | "query" | "stream") || (key == "timeout" && op != "sig.share.wait")
+}
+
+/// A command's arguments: every entry of `args` but the facade's own, as JSON values. A value JSON
+/// cannot carry is a TypeError naming the command and the argument.
+pub fn arguments(op: &str, args: &Bound<'_, PyDict>) -> PyResult<Value> {
+    let mut out = Map::with_capacity(args.len());
+    for (key, item) in args.iter() {
+        let key = key
+            .cast_into::<PyString>()
+            .map_err(|_| PyTypeError::new_err(format!("{op}: argument names must be strings")))?;
+        let key = key.to_cow()?;
+        if facade_only(op, &key) {
+            continue;
+        }
+        let value = json(&item).map_err(|why| match why {
+            Refused::Type(why) => PyTypeError::new_err(format!("{op}: {key}: {why}")),
+            Refused::Python(e) => e,
+        })?;
+        out.insert(key.into_owned(), value);
+    }
+    Ok(Value::Object(out))
+}
+
+/// Why a value cannot be passed: it has no JSON form (said as `json.dumps` says it), or Python raised.
+enum Refused {
+    Type(String),
+    Python(PyErr),
+}
+
+impl From<PyErr> for Refused {
+    fn from(e: PyErr) -> Self {
+        Refused::Python(e)
+    }
+}
+
+/// One value as `json.dumps` would encode it, except that NaN and the infinities (which it would write
+/// as invalid JSON) are refused.
+fn json(v: &Bound<'_, PyAny>) -> Result<Value, Refused> {
+    if v.is_none() {
+        return Ok(Value::Null);
+    }
+    // bool before int: Python's bool is an int.
+    if let Ok(b) = v.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if v.is_instance_of::<PyInt>() {
+        if let Ok(i) = v.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = v.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err(Refused::Type(format!(
+            "integer {} is out of range",
+            v.str()?
+        )));
+    }
+    if let Ok(f) = v.cast::<PyFloat>() {
+        return Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| Refused::Type(format!("{} is not a JSON number", f.value())));
+    }
+    if let Ok(list) = v.cast::<PyList>() {
+        return list.iter().map(|x| json(&x)).collect();
+    }
+    if let Ok(tuple) = v.cast::<PyTuple>() {
+        return tuple.iter().map(|x| json(&x)).collect();
+    }
+    if let Ok(dict) = v.cast::<PyDict>() {
+        let mut out = Map::with_capacity(dict.len());
+        for (k, x) in dict.iter() {
+            out.insert(key(&k)?, json(&x)?);
+        }
+        return Ok(Value::Object(out));
+    }
+    Err(Refused::Type(format!(
+        "Object of type {} is not JSON serializable",
+        v.get_type().name()?
+    )))
+}
+
+/// A dict key as `json.dumps` writes it: strings as they are, ints as their digits.
+fn key(k: &Bound<'_, PyAny>) -> Result<String, Refused> {
+    if let Ok(s) = k.cast::<PyString>() {
+        return Ok(s.to_cow()?.into_owned());
+    }
+    if k.is_instance_of::<PyInt>() && !k.is_instance_of::<PyBool>() {
+        return Ok(k.str()?.to_cow()?.into_owned());
+    }
+    Err(Refused::Type(format!(
+        "keys must be str or int, not {}",
+        k.get_type().name()?
+    )))
+}
+
+/// A JSON value as the Python objects `json.loads` gives (dict, list, str, int, float, bool, None),
+/// built directly: no JSON text in between, and no serde machinery per node.
+pub fn to_python<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => number(py, n)?,
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_python(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, item) in map {
+                dict.set_item(PyString::new(py, k), to_python(py, item)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+fn number<'py>(py: Python<'py>, n: &Number) -> PyResult<Bound<'py, PyAny>> {
+    use pyo3::IntoPyObject;
+    if let Some(i) = n.as_i64() {
+        Ok(i.into_pyobject(py)?.into_any())
+    } else if let Some(u) = n.as_u64() {
+        Ok(u.into_pyobject(py)?.into_any())
+    } else {
+        Ok(PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any())
+    }
+}
