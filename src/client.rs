@@ -49,6 +49,9 @@ pub struct Client {
     discovered_tenants: RwLock<HashMap<String, String>>,
     /// Credentials handed in from outside (Python objects), waiting for the `login` that names them.
     external: parking_lot::Mutex<HashMap<String, Arc<dyn Credential>>>,
+    /// The ARM endpoint parsed once (`None` if it does not parse): a request URL is a copy of it with
+    /// path and query set, so scheme and host (IDNA included) are not parsed again for every request.
+    arm_base: Option<Url>,
 }
 
 impl Client {
@@ -59,7 +62,11 @@ impl Client {
     ) -> Result<Client> {
         let http = pipeline::Http::new(cloud.ca_pem.as_deref())?;
         let pipeline = Pipeline::new(http.clone(), RetryOptions::default());
+        let arm_base = Url::parse(cloud.arm())
+            .ok()
+            .filter(|u| u.query().is_none() && u.fragment().is_none() && !u.cannot_be_a_base());
         Ok(Client {
+            arm_base,
             cloud,
             http,
             pipeline,
@@ -91,16 +98,27 @@ impl Client {
     /// Query keys are constants (`$select` stays literal, as the CLI sends it); values are encoded.
     pub fn arm_url(&self, path: &str, api_version: &str, query: &[(&str, &str)]) -> Result<Url> {
         crate::ids::check_path(path)?;
-        let mut text = format!(
-            "{}{}?api-version={}",
-            self.cloud.arm(),
-            path,
-            encode_query(api_version)
-        );
+        let mut q = String::with_capacity(32 + 24 * query.len());
+        q.push_str("api-version=");
+        q.push_str(&encode_query(api_version));
         for (k, v) in query {
-            text.push_str(&format!("&{k}={}", encode_query(v)));
+            q.push('&');
+            q.push_str(k);
+            q.push('=');
+            q.push_str(&encode_query(v));
         }
-        Url::parse(&text)
+        if let Some(base) = &self.arm_base {
+            let mut url = base.clone();
+            let prefix = base.path().trim_end_matches('/');
+            if prefix.is_empty() {
+                url.set_path(path);
+            } else {
+                url.set_path(&format!("{prefix}{path}"));
+            }
+            url.set_query(Some(&q));
+            return Ok(url);
+        }
+        Url::parse(&format!("{}{}?{}", self.cloud.arm(), path, q))
             .map_err(|e| Error::validation(format!("Cannot build a request URL for '{path}': {e}")))
     }
 
@@ -494,4 +512,58 @@ fn subscription_of(v: &Value) -> Option<Subscription> {
         state: s("state").unwrap_or_else(|| "Enabled".into()),
         login: 0,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(arm: &str) -> Client {
+        let cloud: Cloud = serde_json::from_value(serde_json::json!({
+            "name": "Test", "resource_manager": arm, "active_directory": "https://login.example",
+            "microsoft_graph": "https://graph.example",
+        }))
+        .unwrap();
+        Client::new(cloud, HashMap::new(), ", ").unwrap()
+    }
+
+    /// The URL built on the parsed endpoint is the one a full parse of the same text gives.
+    #[test]
+    fn arm_url_equals_a_full_parse() {
+        let paths = [
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g",
+            "/subscriptions/s/resourceGroups/a%20b/providers/Microsoft.Compute/galleries/%C3%BC",
+            "/subscriptions/s/resourceGroups/a b/providers/x/ü",
+            "/providers/Microsoft.Compute/operations",
+        ];
+        let query: &[(&str, &str)] = &[("$select", "Permissions"), ("$filter", "a eq 'b&c'")];
+        for arm in [
+            "https://management.example",
+            "https://management.example/",
+            "https://127.0.0.1:8443",
+            "https://host/prefix/",
+        ] {
+            let c = client(arm);
+            assert!(c.arm_base.is_some(), "{arm} parses");
+            for path in paths {
+                let built = c.arm_url(path, "2025-03-03", query).unwrap();
+                let mut text = format!(
+                    "{}{}?api-version=2025-03-03",
+                    arm.trim_end_matches('/'),
+                    path
+                );
+                for (k, v) in query {
+                    text.push_str(&format!("&{k}={}", encode_query(v)));
+                }
+                assert_eq!(built, Url::parse(&text).unwrap(), "{arm} {path}");
+            }
+        }
+    }
+
+    #[test]
+    fn arm_url_refuses_a_path_that_escapes() {
+        let c = client("https://management.example");
+        assert!(c.arm_url("/subscriptions/s/../x", "1", &[]).is_err());
+        assert!(c.arm_url("/subscriptions/s?x=1", "1", &[]).is_err());
+    }
 }

@@ -153,13 +153,21 @@ const NAME_FORBIDDEN: &str = "/\\?#%<>*&:";
 
 /// A segment the URL parser would resolve away (`.`/`..`, also when percent-encoded as `%2e`).
 fn is_dot_segment(s: &str) -> bool {
-    // Checked for every segment of every path and id: nothing longer than `%2e%2e` can be a dot
-    // segment, so only the short ones are lowercased.
-    if s.len() > 6 {
-        return false;
+    // Checked for every segment of every path and id, so without allocating: `.` or `..`, each dot
+    // possibly written `%2e` / `%2E`.
+    let b = s.as_bytes();
+    let dot_at = |i: usize| -> Option<usize> {
+        match b.get(i..) {
+            Some([b'.', ..]) => Some(i + 1),
+            Some([b'%', b'2', e, ..]) if e.eq_ignore_ascii_case(&b'e') => Some(i + 3),
+            _ => None,
+        }
+    };
+    match dot_at(0) {
+        Some(end) if end == b.len() => true,
+        Some(end) => dot_at(end) == Some(b.len()),
+        None => false,
     }
-    let lower = s.to_ascii_lowercase().replace("%2e", ".");
-    lower == "." || lower == ".."
 }
 
 /// A plain name used as one path segment (VMs, NICs, unique names): non-empty, at most 260
@@ -324,6 +332,16 @@ pub fn scope(value: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_segments_in_every_spelling() {
+        for s in [".", "..", "%2e", "%2E", "%2e%2e", ".%2E", "%2e."] {
+            assert!(is_dot_segment(s), "{s}");
+        }
+        for s in ["", "...", "a", ".a", "a.", "%2", "%2f", "%2e%2", "%2e%2e%2e", "%2e.%2e", "x..", "%2ex"] {
+            assert!(!is_dot_segment(s), "{s}");
+        }
+    }
 
     #[test]
     fn resource_group_of_agrees_with_parse() {

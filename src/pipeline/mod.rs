@@ -144,7 +144,7 @@ impl Pipeline {
         Pipeline {
             policies: vec![
                 Arc::new(retry::RetryPolicy::new(retry)),
-                Arc::new(auth::AuthPolicy),
+                Arc::new(auth::AuthPolicy::default()),
                 Arc::new(logging::LoggingPolicy),
                 Arc::new(transport::Transport(http)),
             ],

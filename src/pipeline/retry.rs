@@ -53,8 +53,9 @@ impl Policy for RetryPolicy {
         let start = Instant::now();
         let mut attempt = 0u32;
         loop {
-            let mut try_req = req.clone();
-            let outcome = next(ctx, &mut try_req, rest).await;
+            // Each try sends `req` itself: the policies below only set their own headers on it (auth puts the
+            // current token on every try), so no copy per try is needed.
+            let outcome = next(ctx, req, rest).await;
             let (retry, server_delay) = match &outcome {
                 Ok(resp) => (
                     RETRYABLE.contains(&resp.status) && (req.idempotent || resp.status == 429),

@@ -39,11 +39,18 @@ fn top(v: Value) -> Value {
 /// Every level, as the CLI's models and `_add_resource_group` do: sub-resources (NIC ip configurations,
 /// subnets, rules) flatten their `properties` too, and any object with an `id` in a resource group gains
 /// `resourceGroup` (except under `sourceVault`). Tags are user data and stay as they are. Keys come out
-/// sorted at every depth (one rebuild per object, not one to flatten and another to sort).
-fn nested(v: Value) -> Value {
+/// sorted at every depth.
+fn nested(mut v: Value) -> Value {
+    nested_in_place(&mut v);
+    v
+}
+
+/// `nested` on a value in place: each object is flattened, then sorted where it stands (its entries
+/// and their hashes are reused, nothing is rebuilt).
+fn nested_in_place(v: &mut Value) {
     match v {
-        Value::Array(items) => Value::Array(items.into_iter().map(nested).collect()),
-        Value::Object(mut obj) => {
+        Value::Array(items) => items.iter_mut().for_each(nested_in_place),
+        Value::Object(obj) => {
             if let Some(Value::Object(props)) = obj.remove("properties") {
                 for (k, v) in props {
                     obj.entry(k).or_insert(v);
@@ -59,36 +66,33 @@ fn nested(v: Value) -> Value {
                     obj.insert("resourceGroup".into(), Value::String(rg));
                 }
             }
-            let mut entries: Vec<(String, Value)> = obj.into_iter().collect();
-            entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| {
-                        let v = if k == "tags" || k == "sourceVault" {
-                            sort(v)
-                        } else {
-                            nested(v)
-                        };
-                        (k, v)
-                    })
-                    .collect(),
-            )
+            obj.sort_keys();
+            for (k, v) in obj.iter_mut() {
+                if k == "tags" || k == "sourceVault" {
+                    sort_in_place(v);
+                } else {
+                    nested_in_place(v);
+                }
+            }
         }
-        other => other,
+        _ => {}
     }
 }
 
 /// Sorts keys at every depth (`az` prints with sort_keys).
-pub fn sort(v: Value) -> Value {
+pub fn sort(mut v: Value) -> Value {
+    sort_in_place(&mut v);
+    v
+}
+
+fn sort_in_place(v: &mut Value) {
     match v {
         Value::Object(obj) => {
-            let mut entries: Vec<(String, Value)> = obj.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, sort(v))).collect())
+            obj.sort_keys();
+            obj.values_mut().for_each(sort_in_place);
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(sort).collect()),
-        other => other,
+        Value::Array(items) => items.iter_mut().for_each(sort_in_place),
+        _ => {}
     }
 }
 
