@@ -11,6 +11,7 @@ mod transport;
 
 pub use auth::TokenProvider;
 pub use http::{in_local_pool, Http, LocalPool};
+pub use logging::TARGET as LOG_TARGET;
 #[cfg(test)]
 pub(crate) use retry::parse_retry_after;
 pub use retry::RetryOptions;

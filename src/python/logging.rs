@@ -34,17 +34,19 @@ static CONNECTED: OnceLock<Option<pyo3_log::Logger>> = OnceLock::new();
 
 struct Bridge;
 
-/// Installs the bridge as Rust's logger (once per process).
+/// Installs the bridge as Rust's logger (once per process). Until Python's logging is loaded only
+/// WARNING and above can be shown (see `Bridge::enabled`), so that is the level `log` lets through.
 pub fn install(py: Python<'_>) {
     if log::set_boxed_logger(Box::new(Bridge)).is_ok() {
-        log::set_max_level(log::LevelFilter::Debug);
+        log::set_max_level(log::LevelFilter::Warn);
     }
     connect_if_loaded(py);
 }
 
-/// Connects to Python logging if a program has imported it.
+/// Connects to Python logging if a program has imported it, and keeps `log`'s level in step with it.
 pub fn connect_if_loaded(py: Python<'_>) {
-    if CONNECTED.get().is_some() {
+    if let Some(connected) = CONNECTED.get() {
+        sync_max_level(connected.as_ref());
         return;
     }
     static MODULES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
@@ -57,9 +59,27 @@ pub fn connect_if_loaded(py: Python<'_>) {
     });
     if let Ok(modules) = modules {
         if modules.bind(py).contains("logging").unwrap_or(false) {
-            connect(py);
+            sync_max_level(connect(py));
         }
     }
+}
+
+/// The level Rust's `log` lets through: DEBUG while Python takes galleryshare's DEBUG records (per
+/// pyo3-log's cached view of the logging configuration, as for the records themselves), else INFO. The
+/// transport crates' `tracing` spans (dozens per request, h2 above all) compare their level with this
+/// before anything else; at INFO they stop there instead of asking the bridge, ~5 % of a short call's
+/// instructions (benches/PROFILE.md).
+fn sync_max_level(logger: Option<&pyo3_log::Logger>) {
+    let probe = log::Metadata::builder()
+        .level(log::Level::Debug)
+        .target(crate::pipeline::LOG_TARGET)
+        .build();
+    let debug = logger.is_some_and(|l| log::Log::enabled(l, &probe));
+    log::set_max_level(if debug {
+        log::LevelFilter::Debug
+    } else {
+        log::LevelFilter::Info
+    });
 }
 
 fn connect(py: Python<'_>) -> Option<&'static pyo3_log::Logger> {
