@@ -7,7 +7,8 @@ wall or CPU time, does not move with the host's speed, so a change of a few perc
 Each variant runs in a fresh process under callgrind with instrumentation off; once the emulator is
 seeded and the call warmed up, `callgrind_control -i on` starts counting, and the process exits right
 after the measured calls. Variants: `facade` (`az.sig.show`), `core` (`_core.Client.invoke` of the same
-command, no facade), `local` (`account.show`: the binding's path with no request).
+command, no facade), `local` (`account.show`: the binding's path with no request), `list_shared` and
+`show_shared` (the other two per-call figures of the suite, through the facade).
 """
 
 from __future__ import annotations
@@ -30,13 +31,17 @@ def child(variant: str, calls: int, ready: str) -> None:
 
     with gs.emulator.start(lro_delay=0, page_size=suite.AZURE_PAGE_SIZE) as emu:
         b = suite.Bench(emu)
-        suite.populate(b, 0)
+        unique = suite.populate(b, 0)
         az, native = b.az, b.az._s.native
         args = {"resource_group": suite.RG, "gallery_name": suite.GALLERY}
         fn = {
             "facade": lambda: az.sig.show(resource_group=suite.RG, gallery_name=suite.GALLERY),
             "core": lambda: native.invoke("sig.show", args, None, False, None, None),
             "local": lambda: native.invoke("account.show", {}, None, False, None, None),
+            "list_shared": lambda: az.sig.list_shared(location="eastus", subscription=b.dev),
+            "show_shared": lambda: az.sig.image_version.show_shared(
+                gallery_unique_name=unique, gallery_image_definition=suite.IMAGE,
+                gallery_image_version=suite.VERSION, location="eastus", subscription=b.dev),
         }[variant]
         for _ in range(50):
             fn()
