@@ -359,7 +359,7 @@ impl Poller {
     }
 }
 
-/// A list read page by page (`stream=True`): each page arrives shaped, as JSON text of an array.
+/// A list read page by page (`stream=True`): each page arrives shaped, as a Python list.
 #[pyclass(module = "galleryshare._core", frozen)]
 pub struct Pages {
     client: Arc<CoreClient>,
