@@ -45,6 +45,7 @@ AZ = [
      VE, "exclude_from_latest"),
     ("replica_count is a float", lambda az: az.sig.image_version.create(**V, managed_image="m", replica_count=1.5),
      VE, "replica_count"),
+    ("share wait timeout is a str", lambda az: az.sig.share.wait(**G, timeout="60"), VE, "timeout"),
     ("tenant_ids is a set", lambda az: az.sig.share.add(**G, tenant_ids={SUB}), VE, "tenant_ids"),
     ("replica_count is NaN", lambda az: az.sig.image_version.create(**V, managed_image="m", replica_count=float("nan")),
      VE, "replica_count"),

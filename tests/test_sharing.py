@@ -159,3 +159,13 @@ def test_no_wait_returns_a_poller_with_a_resumable_token(emu, contoso):
     resumed = contoso.resume(poller.continuation_token())
     assert resumed.result(timeout=30) == {}
     assert resumed.done() and resumed.status() == "Succeeded"
+
+
+def test_share_wait_returns_once_sharing_settles(emu, contoso, fabrikam):
+    make_shared_gallery(emu, contoso)
+    contoso.sig.share.add(resource_group=RG, gallery_name=GALLERY,
+                          subscription_ids=[emu.directory.subscription("fabrikam-prod").id])
+    emu.clear_requests()
+    assert contoso.sig.share.wait(resource_group=RG, gallery_name=GALLERY, timeout=60, interval=1) is None
+    gets = [r for r in emu.requests() if r["method"] == "GET"]
+    assert len(gets) == 1 and gets[0]["path"].endswith(f"/galleries/{GALLERY}")

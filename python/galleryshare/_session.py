@@ -59,8 +59,8 @@ class Command:
     """One command, checked (so bad input fails at the call, before anything is sent) and ready for the core.
 
     ``payload`` is the facade method's ``locals()`` as it is: the core reads the arguments from it and leaves
-    out the facade's own keys (``self``, ``query``, ``stream``, and ``timeout`` but for ``sig.share.wait``),
-    refusing what JSON cannot carry with a TypeError."""
+    out the facade's own keys (``self``, ``query``, ``stream`` and ``timeout``, the call's limit), refusing what
+    JSON cannot carry with a TypeError."""
 
     __slots__ = ("op", "payload", "kind", "query", "then", "timeout", "param_name")
 
@@ -72,8 +72,7 @@ class Command:
         self.query = None if query is None else _compile(query)
         self.kind = kind
         self.then = then
-        # `az sig share wait --timeout` is the command's own argument, not a limit on the call.
-        self.timeout = None if timeout is None or op == "sig.share.wait" else _timeout(timeout)
+        self.timeout = None if timeout is None else _timeout(timeout)
         tags = args.get("tags")
         if tags is not None:
             _check_tags(tags)

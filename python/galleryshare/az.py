@@ -418,8 +418,15 @@ class _Share(_Group):
 
     def wait(self, *, resource_group: str, gallery_name: str, timeout: int = 3600, interval: int = 30,
              subscription: Optional[str] = None) -> None:
-        """``az sig share wait``: until the gallery's provisioning and sharing states settle."""
-        return self._s.call("sig.share.wait", locals())
+        """``az sig share wait``: until the gallery's provisioning and sharing states settle, polling every
+        ``interval`` seconds; OperationTimeoutError after ``timeout`` seconds (the command's own ``--timeout``,
+        sent as ``wait_timeout`` since a facade's ``timeout`` is the limit of the call)."""
+        for name, value in (("timeout", timeout), ("interval", interval)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise TypeError(f"{name} must be a whole number of seconds ≥ 0, not {value!r}")
+        return self._s.call("sig.share.wait", {"resource_group": resource_group, "gallery_name": gallery_name,
+                                                "wait_timeout": timeout, "interval": interval,
+                                                "subscription": subscription})
 
 
 class _ImageDefinition(_Group):

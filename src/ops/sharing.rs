@@ -151,7 +151,8 @@ pub async fn enable_community(client: &Client, a: ResetArgs) -> Result<Outcome> 
 pub struct WaitArgs {
     resource_group: String,
     gallery_name: String,
-    #[serde(default = "default_timeout")]
+    /// `--timeout`: how long to wait, the command's own (a facade's `timeout` is the call's limit).
+    #[serde(default = "default_timeout", rename = "wait_timeout")]
     timeout: u64,
     #[serde(default = "default_interval")]
     interval: u64,

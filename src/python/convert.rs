@@ -7,10 +7,9 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
 /// Keys of a facade method's `locals()` that are the facade's own business, never a command argument:
-/// the group object, the JMESPath query, the streaming flag and the call's timeout (except for
-/// `sig.share.wait`, whose `--timeout` is the command's own).
-fn facade_only(op: &str, key: &str) -> bool {
-    matches!(key, "self" | "query" | "stream") || (key == "timeout" && op != "sig.share.wait")
+/// the group object, the JMESPath query, the streaming flag and the call's time limit.
+fn facade_only(key: &str) -> bool {
+    matches!(key, "self" | "query" | "stream" | "timeout")
 }
 
 /// A command's arguments: every entry of `args` but the facade's own, as JSON values. A value JSON
@@ -22,7 +21,7 @@ pub fn arguments(op: &str, args: &Bound<'_, PyDict>) -> PyResult<Value> {
             .cast_into::<PyString>()
             .map_err(|_| PyTypeError::new_err(format!("{op}: argument names must be strings")))?;
         let key = key.to_cow()?;
-        if facade_only(op, &key) {
+        if facade_only(&key) {
             continue;
         }
         let value = json(&item).map_err(|why| match why {
