@@ -4,10 +4,13 @@ tokens or secrets never go over plain http except to a loopback endpoint the cal
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
+from typing import Any, Iterator
 
 import pytest
+from replay_server import reference_dir
 
 import galleryshare as gs
 from galleryshare import _core
@@ -40,6 +43,55 @@ def test_a_panic_in_a_plain_call_is_an_exception_and_the_interpreter_goes_on():
 def test_unknown_panic_place_is_a_value_error():
     with pytest.raises(ValueError, match="place"):
         _core._panic_for_test("nowhere")
+
+
+def _every_value(doc: Any) -> Iterator[Any]:
+    yield doc
+    children = doc.values() if isinstance(doc, dict) else doc if isinstance(doc, list) else ()
+    for child in children:
+        yield from _every_value(child)
+
+
+def _exactly(x: Any) -> Any:
+    """A value with its key order and number types made part of equality."""
+    if isinstance(x, dict):
+        return ("dict", [(k, _exactly(v)) for k, v in x.items()])
+    if isinstance(x, list):
+        return ("list", [_exactly(v) for v in x])
+    return (type(x).__name__, x)
+
+
+CORNERS = [
+    '{"name": "a", "name": "b", "identifier": {"uniqueId": "/SharedGalleries/u"}, "uniqueId": "x",'
+    ' "properties": {"identifier": {"publisher": "p"}, "tags": {"z": {"properties": 1}, "a": 2},'
+    ' "id": "/subscriptions/s/resourceGroups/FromProps/providers/P/t/n"}, "list": [{"properties": {"b": 1, "a": 2}},'
+    ' 1, -2, 1.5, 1e300, 18446744073709551615, null, true, "\\u00fc\\n"], "sourceVault": {"id": "/subscriptions/s/resourceGroups/kv"}}',
+    '[{"identifier": {"uniqueId": "u", "more": 1}}, [{"id": "/subscriptions/s/resourceGroups/r"}], "s"]',
+    '{"id": 7, "properties": "dropped", "ResourceGroup": "kept"}',
+    '{"b": 1, "a": {"d": 1, "c": 2}, "b": 3}',
+    "", "null", "[]", "{}",
+]
+
+
+def test_results_built_as_python_objects_equal_the_value_path_key_order_included():
+    """Responses reach Python read once, straight into objects (`PyBuild`); the same rules through
+    `serde_json::Value` (what the pure-Rust side uses) must give the same result, in the same order."""
+    texts = list(CORNERS)
+    for path in sorted(reference_dir().rglob("*.json")):
+        texts += [json.dumps(v) for v in _every_value(json.loads(path.read_text(encoding="utf-8")))]
+    assert len(texts) > 1000
+    for text in texts:
+        for layout in ("cli", "sorted", "as_sent"):
+            objects, via_value = _core._shape_for_test(layout, text)
+            expected = None if via_value == "null" and text in ("", "null") else json.loads(via_value)
+            assert _exactly(objects) == _exactly(expected), (layout, text[:200])
+
+
+def test_a_result_that_is_not_json_is_a_service_response_error():
+    with pytest.raises(gs.ServiceResponseError, match="unreadable JSON"):
+        _core._shape_for_test("cli", '{"a": ')
+    with pytest.raises(gs.ServiceResponseError, match="unreadable JSON"):
+        _core._shape_for_test("cli", '{} trailing')
 
 
 def http_cloud(emu, host: str, *, allow: bool) -> gs.Cloud:

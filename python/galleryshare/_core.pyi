@@ -1,10 +1,10 @@
 """Type stubs of the native module `galleryshare._core` (the Rust core). Facades wrap it; it is not public."""
 
-from typing import Any, Awaitable, Dict, List, Optional
+from typing import Any, Awaitable, Dict, List, Optional, Tuple
 
 from typing_extensions import final
 
-__all__ = ["Client", "Emulator", "Pages", "Poller", "_panic_for_test", "__version__", "cloud_named", "default_seed_json", "shape_pwsh"]
+__all__ = ["Client", "Emulator", "Pages", "Poller", "_panic_for_test", "_shape_for_test", "__version__", "cloud_named", "default_seed_json", "shape_pwsh"]
 __version__: str
 
 @final
@@ -66,4 +66,5 @@ class Emulator:
 def cloud_named(name: str) -> str: ...
 def shape_pwsh(kind: str, value_json: str) -> str: ...
 def _panic_for_test(place: str) -> Any: ...
+def _shape_for_test(layout: str, text: str) -> Tuple[Any, str]: ...
 def default_seed_json() -> str: ...

@@ -25,7 +25,10 @@ use crate::error::{Error, Result};
 use crate::ids::{self, seg};
 use crate::pipeline::lro::PollState;
 use crate::pipeline::pager::Pager;
-use crate::pipeline::{Auth, Request};
+use crate::pipeline::{unreadable_json, Auth, Request, Response};
+use crate::shape::build::ValueBuild;
+use crate::shape::cli::{self, Layout};
+use bytes::Bytes;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -49,6 +52,17 @@ pub enum Shape {
 }
 
 impl Shape {
+    /// How a body is read into this shape in one pass; None for the shapes made from a value
+    /// (`Pwsh`) or from nothing (`Empty`, `Nothing`).
+    pub fn layout(self) -> Option<Layout> {
+        match self {
+            Shape::Cli => Some(Layout::Cli),
+            Shape::Sorted => Some(Layout::Sorted),
+            Shape::Raw => Some(Layout::AsSent),
+            Shape::Empty | Shape::Nothing | Shape::Pwsh(_) => None,
+        }
+    }
+
     pub fn apply(self, v: Value) -> Value {
         match self {
             Shape::Cli => crate::shape::cli::shape(v),
@@ -63,18 +77,46 @@ impl Shape {
 
 /// A finished result, a running operation handed back because of `no_wait`, or a list still to be
 /// walked page by page (each page is shaped on its own, so a stream never holds the whole list).
+/// A result read from one response (`Body`) or from the pages of a list (`Items`) stays JSON text until
+/// it is presented, and is then read once, straight into its shape (see `shape::cli`).
 pub enum Outcome {
     Value(Value),
+    /// One response body, in this shape.
+    Body(Bytes, Shape),
+    /// A list read to its end: the bodies of its pages, whose `value` items make the list.
+    Items(Vec<Bytes>, Shape),
     Poll(Box<PollState>, Shape),
     Pages(Box<Pager>, Shape),
+}
+
+impl Outcome {
+    /// `Body` and `Items` as a shaped value; the others as they are.
+    pub fn settled(self) -> Result<Outcome> {
+        Ok(match self {
+            Outcome::Body(body, shape) => Outcome::Value(match shape.layout() {
+                Some(layout) => {
+                    cli::from_slice(&body, layout, ValueBuild).map_err(unreadable_json)?
+                }
+                None => shape.apply(Response::parse(&body)?),
+            }),
+            Outcome::Items(pages, shape) => {
+                let mut items = Vec::new();
+                for page in &pages {
+                    cli::page_items(page, Layout::AsSent, ValueBuild, &mut items)
+                        .map_err(unreadable_json)?;
+                }
+                Outcome::Value(shape.apply(Value::Array(items)))
+            }
+            other => other,
+        })
+    }
 }
 
 /// Runs one command by name; a list is read to its end.
 pub async fn invoke(client: &Client, op: &str, args: Value) -> Result<Outcome> {
     match dispatch(client, op, args).await? {
         Outcome::Pages(pager, shape) => {
-            let items = pager.collect(client).await?;
-            Ok(Outcome::Value(shape.apply(Value::Array(items))))
+            Ok(Outcome::Items(pager.collect_bodies(client).await?, shape))
         }
         other => Ok(other),
     }
@@ -257,8 +299,11 @@ pub(crate) async fn show_shaped(
     op: &str,
     query: &[(&str, &str)],
 ) -> Result<Outcome> {
-    let v = get(client, sub, path, &client.api_version(op, "gallery"), query).await?;
-    Ok(Outcome::Value(Shape::Cli.apply(v)))
+    let url = client.arm_url(path, &client.api_version(op, "gallery"), query)?;
+    let resp = client
+        .send(Request::new(Method::GET, url, arm(sub)))
+        .await?;
+    Ok(Outcome::Body(resp.body, Shape::Cli))
 }
 
 /// A list of gallery resources, shaped for the CLI page by page.
@@ -340,50 +385,45 @@ pub(crate) fn required<'a>(param: &str, v: &'a Option<String>) -> Result<&'a str
         .ok_or_else(|| Error::type_error(format!("missing required argument: '{param}'")))
 }
 
-/// `/subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/{collection}` down to `depth` (1 a
-/// gallery, 2 an image, 3 a version). Every name is validated first, so an empty `sub` (no login yet)
-/// still reports bad input; the location is validated but sent as given.
-pub(crate) fn consumer_view_path(
-    sub: &str,
+/// `/providers/Microsoft.Compute/locations/{loc}/{collection}` down to `depth` (1 a gallery, 2 an image,
+/// 3 a version): the path after `/subscriptions/{sub}`. Every name is validated here, before the
+/// subscription is looked up, so bad input is reported as such even before a login; the location is
+/// validated but sent as given.
+pub(crate) fn consumer_view_tail(
     location: &str,
     v: &ConsumerView<'_>,
     depth: usize,
 ) -> Result<String> {
     ids::location(location)?;
     let mut path = format!(
-        "/subscriptions/{}/providers/Microsoft.Compute/locations/{}/{}",
-        seg(sub),
+        "/providers/Microsoft.Compute/locations/{}/{}",
         seg(location.trim()),
         v.collection
     );
     if depth >= 1 {
-        path.push_str(&format!(
-            "/{}",
-            seg(&ids::name(
-                v.gallery_param,
-                required(v.gallery_param, v.gallery)?
-            )?)
-        ));
+        let gallery = ids::name(v.gallery_param, required(v.gallery_param, v.gallery)?)?;
+        path.push('/');
+        path.push_str(&seg(&gallery));
     }
     if depth >= 2 {
-        path.push_str(&format!(
-            "/images/{}",
-            seg(ids::image_definition_name(required(
-                "gallery_image_definition",
-                v.image
-            )?)?)
-        ));
+        let image = ids::image_definition_name(required("gallery_image_definition", v.image)?)?;
+        path.push_str("/images/");
+        path.push_str(&seg(image));
     }
     if depth >= 3 {
-        path.push_str(&format!(
-            "/versions/{}",
-            seg(&ids::name(
-                "gallery_image_version",
-                required("gallery_image_version", v.version)?
-            )?)
-        ));
+        let version = ids::name(
+            "gallery_image_version",
+            required("gallery_image_version", v.version)?,
+        )?;
+        path.push_str("/versions/");
+        path.push_str(&seg(&version));
     }
     Ok(path)
+}
+
+/// A consumer-view path in `sub`, from its validated tail.
+pub(crate) fn consumer_view_path(sub: &Subscription, tail: &str) -> String {
+    format!("/subscriptions/{}{tail}", seg(&sub.id))
 }
 
 /// A resource type under `providers/{provider}/{type_path}` and its api-version family.
@@ -443,9 +483,11 @@ pub(crate) async fn resource_item(
         seg(name)
     );
     if verb == "show" {
-        return Ok(Outcome::Value(
-            Shape::Cli.apply(get(client, &sub, &path, &version, &[]).await?),
-        ));
+        let url = client.arm_url(&path, &version, &[])?;
+        let resp = client
+            .send(Request::new(Method::GET, url, arm(&sub)))
+            .await?;
+        return Ok(Outcome::Body(resp.body, Shape::Cli));
     }
     let url = client.arm_url(&path, &version, &[])?;
     long_running(

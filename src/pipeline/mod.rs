@@ -92,20 +92,28 @@ impl Response {
     }
 
     pub fn json(&self) -> Result<serde_json::Value> {
-        if self.body.is_empty() {
+        Response::parse(&self.body)
+    }
+
+    /// A body as a value: no body is null.
+    pub fn parse(body: &[u8]) -> Result<serde_json::Value> {
+        if body.is_empty() {
             return Ok(serde_json::Value::Null);
         }
-        serde_json::from_slice(&self.body).map_err(|e| {
-            crate::error::Error::new(
-                crate::error::ErrorKind::ServiceResponse,
-                format!("The service returned unreadable JSON: {e}"),
-            )
-        })
+        serde_json::from_slice(body).map_err(unreadable_json)
     }
 
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
+}
+
+/// A body that is not JSON: the service's fault, reported as such.
+pub fn unreadable_json(e: serde_json::Error) -> crate::error::Error {
+    crate::error::Error::new(
+        crate::error::ErrorKind::ServiceResponse,
+        format!("The service returned unreadable JSON: {e}"),
+    )
 }
 
 /// One step of the pipeline; it calls `next` to go on.

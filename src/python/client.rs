@@ -2,6 +2,7 @@
 //! Arguments arrive as the facade's keyword dict and results leave as Python objects, both converted
 //! here directly (no JSON text in between).
 
+use super::convert::PyBuild;
 use super::errors::to_py;
 use super::runtime::{awaitable, block_on, wait};
 use crate::client::Client as CoreClient;
@@ -10,10 +11,14 @@ use crate::error::Error;
 use crate::ops::{self, Outcome, Shape};
 use crate::pipeline::lro::PollState;
 use crate::pipeline::pager::Pager;
+use crate::pipeline::{unreadable_json, Response};
+use crate::shape::cli;
+use bytes::Bytes;
 use futures::future::BoxFuture;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use pyo3::types::PyList;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -158,9 +163,16 @@ impl Call {
 
     /// The outcome as Python sees it: the result as Python objects, a Poller or Pages.
     fn to_py_result(&self, py: Python<'_>, outcome: Outcome) -> PyResult<Py<PyAny>> {
+        let outcome = match self.kind {
+            // A PowerShell object is made from the CLI-shaped value.
+            Some(_) => outcome.settled().map_err(to_py)?,
+            None => outcome,
+        };
         match (outcome, self.kind) {
             (Outcome::Value(v), None) => to_python(py, &v),
             (Outcome::Value(v), Some(k)) => to_python(py, &Shape::Pwsh(k).apply(v)),
+            (Outcome::Body(body, shape), _) => body_to_py(py, &body, shape),
+            (Outcome::Items(pages, shape), _) => items_to_py(py, &pages, shape),
             (Outcome::Poll(state, shape), k) => {
                 let shape = k.map(Shape::Pwsh).unwrap_or(shape);
                 Ok(Py::new(py, Poller::new(self.client.clone(), *state, shape))?.into_any())
@@ -376,22 +388,19 @@ impl Pages {
         }
     }
 
+    /// The next page's body (its items are read when it reaches Python).
     fn next(
         &self,
-    ) -> impl std::future::Future<Output = crate::error::Result<Option<serde_json::Value>>> + 'static
-    {
-        let (client, pager, shape) = (self.client.clone(), self.pager.clone(), self.shape);
-        async move {
-            let page = pager.lock().await.next_page(&client).await?;
-            Ok(page.map(|items| shape.apply(serde_json::Value::Array(items))))
-        }
+    ) -> impl std::future::Future<Output = crate::error::Result<Option<Bytes>>> + 'static {
+        let (client, pager) = (self.client.clone(), self.pager.clone());
+        async move { pager.lock().await.next_body(&client).await }
     }
-}
 
-fn page_to_py(py: Python<'_>, page: Option<serde_json::Value>) -> PyResult<Py<PyAny>> {
-    match page {
-        None => Ok(py.None()),
-        Some(v) => to_python(py, &v),
+    fn page_to_py(&self, py: Python<'_>, page: Option<Bytes>) -> PyResult<Py<PyAny>> {
+        match page {
+            None => Ok(py.None()),
+            Some(body) => items_to_py(py, &[body], self.shape),
+        }
     }
 }
 
@@ -402,21 +411,54 @@ impl Pages {
         let page = wait(py, self.next(), None, None)?
             .expect("no timeout was set")
             .map_err(to_py)?;
-        page_to_py(py, page)
+        self.page_to_py(py, page)
     }
 
     /// `next_page` as an asyncio awaitable.
     fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let fut = self.next();
+        let shape = self.shape;
         awaitable(py, async move {
             let page = fut.await.map_err(to_py)?;
-            Python::attach(|py| page_to_py(py, page))
+            Python::attach(|py| match page {
+                None => Ok(py.None()),
+                Some(body) => items_to_py(py, &[body], shape),
+            })
         })
     }
 
     fn __repr__(&self) -> String {
         "<galleryshare._core.Pages>".to_string()
     }
+}
+
+/// A response body as the Python objects of its shape, read once (see `shape::cli`).
+fn body_to_py(py: Python<'_>, body: &[u8], shape: Shape) -> PyResult<Py<PyAny>> {
+    match shape.layout() {
+        Some(layout) => Ok(cli::from_slice(body, layout, PyBuild(py))
+            .map_err(|e| to_py(unreadable_json(e)))?
+            .unbind()),
+        None => to_python(py, &shape.apply(Response::parse(body).map_err(to_py)?)),
+    }
+}
+
+/// The items of a list's pages as one Python list, each item read once into the list's shape.
+fn items_to_py(py: Python<'_>, pages: &[Bytes], shape: Shape) -> PyResult<Py<PyAny>> {
+    let Some(layout) = shape.layout() else {
+        let settled = Outcome::Items(pages.to_vec(), shape)
+            .settled()
+            .map_err(to_py)?;
+        let Outcome::Value(v) = settled else {
+            unreachable!("settled items are a value")
+        };
+        return to_python(py, &v);
+    };
+    let mut items = Vec::new();
+    for page in pages {
+        cli::page_items(page, layout, PyBuild(py), &mut items)
+            .map_err(|e| to_py(unreadable_json(e)))?;
+    }
+    Ok(PyList::new(py, items)?.into_any().unbind())
 }
 
 /// A result as the Python objects `json.loads` would give, built directly: writing JSON text for

@@ -1,10 +1,15 @@
 //! Python values into the JSON values the core's operations take, read straight from the objects:
 //! a facade call hands over its keyword arguments as they are, not as JSON text to encode and parse.
+//! Results go the other way the same way: `to_python` for a value, `PyBuild` for a response body read
+//! straight into the Python objects of its shape.
 
+use crate::shape::build::Build;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::IntoPyObject;
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 
 /// Keys of a facade method's `locals()` that are the facade's own business, never a command argument:
 /// the group object, the JMESPath query, the streaming flag and the call's time limit.
@@ -134,7 +139,6 @@ pub fn to_python<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>>
 }
 
 fn number<'py>(py: Python<'py>, n: &Number) -> PyResult<Bound<'py, PyAny>> {
-    use pyo3::IntoPyObject;
     if let Some(i) = n.as_i64() {
         Ok(i.into_pyobject(py)?.into_any())
     } else if let Some(u) = n.as_u64() {
@@ -142,4 +146,71 @@ fn number<'py>(py: Python<'py>, n: &Number) -> PyResult<Bound<'py, PyAny>> {
     } else {
         Ok(PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any())
     }
+}
+
+/// Builds a shaped result as the Python objects `json.loads` gives, each object once (see
+/// `shape::cli`): no JSON tree in between.
+#[derive(Clone, Copy)]
+pub struct PyBuild<'py>(pub Python<'py>);
+
+impl<'py> Build for PyBuild<'py> {
+    type Node = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn null(self) -> PyResult<Self::Node> {
+        Ok(self.0.None().into_bound(self.0))
+    }
+    fn bool(self, v: bool) -> PyResult<Self::Node> {
+        Ok(PyBool::new(self.0, v).to_owned().into_any())
+    }
+    fn i64(self, v: i64) -> PyResult<Self::Node> {
+        Ok(v.into_pyobject(self.0)?.into_any())
+    }
+    fn u64(self, v: u64) -> PyResult<Self::Node> {
+        Ok(v.into_pyobject(self.0)?.into_any())
+    }
+    fn f64(self, v: f64) -> PyResult<Self::Node> {
+        Ok(PyFloat::new(self.0, v).into_any())
+    }
+    fn str(self, v: &str) -> PyResult<Self::Node> {
+        Ok(PyString::new(self.0, v).into_any())
+    }
+    fn list(self, items: Vec<Self::Node>) -> PyResult<Self::Node> {
+        Ok(PyList::new(self.0, items)?.into_any())
+    }
+    fn object(self, entries: Vec<(Cow<'_, str>, Self::Node)>) -> PyResult<Self::Node> {
+        let dict = PyDict::new(self.0);
+        for (k, v) in entries {
+            dict.set_item(PyString::new(self.0, &k), v)?;
+        }
+        Ok(dict.into_any())
+    }
+}
+
+/// Test hook: `text` read into `layout` ("cli", "sorted" or "as_sent") twice — as Python objects in one
+/// pass, and as JSON text through `serde_json::Value` — so a test can hold the two to the same result,
+/// key order included.
+#[pyfunction]
+pub fn _shape_for_test<'py>(
+    py: Python<'py>,
+    layout: &str,
+    text: &str,
+) -> PyResult<(Bound<'py, PyAny>, String)> {
+    use crate::shape::build::ValueBuild;
+    use crate::shape::cli::{from_slice, Layout};
+    let layout = match layout {
+        "cli" => Layout::Cli,
+        "sorted" => Layout::Sorted,
+        "as_sent" => Layout::AsSent,
+        _ => {
+            return Err(PyTypeError::new_err(
+                "layout must be 'cli', 'sorted' or 'as_sent'",
+            ))
+        }
+    };
+    let unreadable =
+        |e: serde_json::Error| super::errors::to_py(crate::pipeline::unreadable_json(e));
+    let objects = from_slice(text.as_bytes(), layout, PyBuild(py)).map_err(unreadable)?;
+    let value = from_slice(text.as_bytes(), layout, ValueBuild).map_err(unreadable)?;
+    Ok((objects, value.to_string()))
 }

@@ -22,6 +22,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(client::cloud_named, m)?)?;
     m.add_function(wrap_pyfunction!(client::shape_pwsh, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_panic_for_test, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::_shape_for_test, m)?)?;
     emulator::register(m)?;
     Ok(())
 }
