@@ -24,8 +24,9 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b']');
 
 /// Percent-encodes one path segment.
-pub fn seg(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT).to_string()
+pub fn seg(s: &str) -> std::borrow::Cow<'_, str> {
+    // Borrowed when nothing needs encoding (most names).
+    utf8_percent_encode(s, SEGMENT).into()
 }
 
 pub fn is_guid(s: &str) -> bool {
@@ -62,23 +63,22 @@ fn non_empty(param: &str, value: &str) -> Result<()> {
 }
 
 /// Letters/digits, single separators from `seps` between them, at most `max` characters (Azure's gallery rules).
-fn separated_name(value: &str, seps: &[char], max: usize) -> bool {
-    let chars: Vec<char> = value.chars().collect();
-    if chars.is_empty() || chars.len() > max {
+fn separated_name(value: &str, seps: &[u8], max: usize) -> bool {
+    // Only ASCII letters, digits and `seps` are allowed, so bytes are characters here.
+    let b = value.as_bytes();
+    let alnum = |c: u8| c.is_ascii_alphanumeric();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
         return false;
-    }
-    let alnum = |c: &char| c.is_ascii_alphanumeric();
-    if !alnum(&chars[0]) || !alnum(chars.last().unwrap()) {
-        return false;
-    }
-    chars
-        .windows(2)
-        .all(|w| (alnum(&w[0]) || alnum(&w[1])) && (alnum(&w[0]) || seps.contains(&w[0])))
-        && chars.iter().all(|c| alnum(c) || seps.contains(c))
+    };
+    b.len() <= max
+        && alnum(first)
+        && alnum(last)
+        && b.iter().all(|&c| alnum(c) || seps.contains(&c))
+        && b.windows(2).all(|w| alnum(w[0]) || alnum(w[1]))
 }
 
 pub fn gallery_name(value: &str) -> Result<&str> {
-    if separated_name(value, &['.', '_'], 80) {
+    if separated_name(value, b"._", 80) {
         Ok(value)
     } else {
         Err(Error::invalid_param(
@@ -89,7 +89,7 @@ pub fn gallery_name(value: &str) -> Result<&str> {
 }
 
 pub fn image_definition_name(value: &str) -> Result<&str> {
-    if separated_name(value, &['.', '_', '-'], 80) {
+    if separated_name(value, b"._-", 80) {
         Ok(value)
     } else {
         Err(Error::invalid_param(
@@ -174,7 +174,11 @@ fn is_dot_segment(s: &str) -> bool {
 /// characters, none of ARM's forbidden characters, no whitespace or control characters, not `.`/`..`.
 pub fn name(param: &str, value: &str) -> Result<String> {
     non_empty(param, value)?;
-    let bad_char = |c: char| NAME_FORBIDDEN.contains(c) || c.is_whitespace() || c.is_control();
+    let bad_char = |c: char| {
+        (c.is_ascii() && NAME_FORBIDDEN.as_bytes().contains(&(c as u8)))
+            || c.is_whitespace()
+            || c.is_control()
+    };
     if value.chars().any(bad_char) || is_dot_segment(value) || value.len() > 260 {
         return Err(Error::invalid_param(
             param,
@@ -223,18 +227,29 @@ pub fn tenant(value: &str) -> Result<String> {
 /// One segment of a resource id as given by the caller: not empty, not `.`/`..`, and nothing that
 /// would end the path or escape it (`?`, `#`, `%`, `\`, whitespace or control characters).
 pub fn plain_id_segment(s: &str) -> bool {
-    !s.is_empty()
-        && !is_dot_segment(s)
-        && !s
-            .chars()
-            .any(|c| "?#%\\".contains(c) || c.is_whitespace() || c.is_control())
+    let special = |c: char| matches!(c, '?' | '#' | '%' | '\\');
+    // Ids are checked for every object of every result: ASCII (nearly all) byte by byte, where
+    // whitespace other than ' ' is a control character.
+    let odd = if s.is_ascii() {
+        s.bytes()
+            .any(|b| special(b as char) || b == b' ' || b.is_ascii_control())
+    } else {
+        s.chars()
+            .any(|c| special(c) || c.is_whitespace() || c.is_control())
+    };
+    !s.is_empty() && !is_dot_segment(s) && !odd
 }
 
 /// A path built for a request must keep the shape it was built with: no dot segments (which the
 /// URL parser would resolve), no query or fragment smuggled in. The last guard before `Url::parse`.
 pub fn check_path(path: &str) -> Result<()> {
-    let bad = path.contains(['?', '#'])
-        || path.chars().any(char::is_control)
+    let control = if path.is_ascii() {
+        path.bytes().any(|b| b.is_ascii_control())
+    } else {
+        path.chars().any(char::is_control)
+    };
+    let bad = control
+        || path.bytes().any(|b| b == b'?' || b == b'#')
         || path.split('/').any(is_dot_segment);
     if bad {
         return Err(Error::validation(format!(
@@ -394,6 +409,8 @@ mod tests {
             "a..b",
             "a._b",
             "g/x",
+            "gü",
+            "ü",
             &"a".repeat(81),
         ] {
             assert!(gallery_name(bad).is_err(), "{bad}");
@@ -413,6 +430,53 @@ mod tests {
         assert!(is_guid("0b1f6471-1bf0-4dda-aec3-cb9272f09590"));
         assert!(!is_guid("0b1f6471-1bf0-4dda-aec3-cb9272f0959"));
         assert_eq!(seg("a/b?c#d"), "a%2Fb%3Fc%23d");
+    }
+
+    #[test]
+    fn plain_segments_by_bytes_agree_with_the_unicode_rules() {
+        let by_chars = |s: &str| {
+            !s.is_empty()
+                && !is_dot_segment(s)
+                && !s
+                    .chars()
+                    .any(|c| "?#%\\".contains(c) || c.is_whitespace() || c.is_control())
+        };
+        for s in [
+            "rg",
+            "",
+            ".",
+            "%2E",
+            "a b",
+            "a\tb",
+            "a\x0bb",
+            "a\x7fb",
+            "a%20",
+            "a?b",
+            "a#b",
+            "a\\b",
+            "ü",
+            "a\u{85}b",
+            "a\u{3000}b",
+            "a\u{a0}b",
+            "Ünïcödé-ok",
+            "a\u{200b}b",
+        ] {
+            assert_eq!(plain_id_segment(s), by_chars(s), "{s:?}");
+        }
+        for p in [
+            "/a/b",
+            "/a?b",
+            "/a#b",
+            "/a\x01",
+            "/ü\u{85}",
+            "/ü/x",
+            "/a/./b",
+        ] {
+            let by_chars = p.contains(['?', '#'])
+                || p.chars().any(char::is_control)
+                || p.split('/').any(is_dot_segment);
+            assert_eq!(check_path(p).is_err(), by_chars, "{p:?}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `az sig image-definition list-community|show-community`, `az sig image-version list-community|show-community`.
 //! Compute has no list of community galleries; like the CLI, `list-community` asks Azure Resource Graph.
 
-use super::{arm, list_shaped, show_shaped, Outcome, Shape};
+use super::{arm, consumer_view_path, list_shaped, show_shaped, Outcome, Shape};
 use crate::client::Client;
 use crate::error::Result;
 use crate::ids;
@@ -20,8 +20,8 @@ pub struct CommunityArgs {
     subscription: Option<String>,
 }
 
-/// The path down to the level the arguments reach; validates every name first.
-fn community_path(a: &CommunityArgs, sub: &str, depth: usize) -> Result<String> {
+/// The path after the subscription, down to the level the arguments reach, every name validated.
+fn community_tail(a: &CommunityArgs, depth: usize) -> Result<String> {
     let view = super::ConsumerView {
         collection: "communityGalleries",
         gallery_param: "public_gallery_name",
@@ -29,13 +29,13 @@ fn community_path(a: &CommunityArgs, sub: &str, depth: usize) -> Result<String> 
         image: &a.gallery_image_definition,
         version: &a.gallery_image_version,
     };
-    super::consumer_view_path(sub, &a.location, &view, depth)
+    super::consumer_view_tail(&a.location, &view, depth)
 }
 
 async fn show_at(client: &Client, a: CommunityArgs, depth: usize, op: &str) -> Result<Outcome> {
-    community_path(&a, "", depth)?;
+    let tail = community_tail(&a, depth)?;
     let sub = client.subscription(a.subscription.as_deref())?;
-    show_shaped(client, &sub, &community_path(&a, &sub.id, depth)?, op, &[]).await
+    show_shaped(client, &sub, &consumer_view_path(&sub, &tail), op, &[]).await
 }
 
 async fn list_at(
@@ -45,9 +45,9 @@ async fn list_at(
     op: &str,
     suffix: &str,
 ) -> Result<Outcome> {
-    community_path(&a, "", depth)?;
+    let tail = community_tail(&a, depth)?;
     let sub = client.subscription(a.subscription.as_deref())?;
-    let path = format!("{}{}", community_path(&a, &sub.id, depth)?, suffix);
+    let path = format!("{}{suffix}", consumer_view_path(&sub, &tail));
     list_shaped(client, &sub, &path, op, &[]).await
 }
 

@@ -1,7 +1,7 @@
 //! The consumer's view of directly shared galleries: `az sig list-shared|show-shared`,
 //! `az sig image-definition list-shared|show-shared`, `az sig image-version list-shared|show-shared`.
 
-use super::{show_shaped, Outcome};
+use super::{consumer_view_path, show_shaped, Outcome};
 use crate::client::Client;
 use crate::error::Result;
 use serde::Deserialize;
@@ -24,9 +24,8 @@ fn shared_to_query(shared_to: &Option<String>) -> Result<Vec<(&'static str, &'st
     }
 }
 
-/// Builds the path down to the level the arguments reach.
-/// Validates every name first, so an empty `sub` (no login yet) still reports bad input.
-fn shared_path(a: &SharedArgs, sub: &str, depth: usize) -> Result<String> {
+/// The path after the subscription, down to the level the arguments reach, every name validated.
+fn shared_tail(a: &SharedArgs, depth: usize) -> Result<String> {
     let view = super::ConsumerView {
         collection: "sharedGalleries",
         gallery_param: "gallery_unique_name",
@@ -34,7 +33,7 @@ fn shared_path(a: &SharedArgs, sub: &str, depth: usize) -> Result<String> {
         image: &a.gallery_image_definition,
         version: &a.gallery_image_version,
     };
-    super::consumer_view_path(sub, &a.location, &view, depth)
+    super::consumer_view_tail(&a.location, &view, depth)
 }
 
 async fn list_at(
@@ -45,9 +44,9 @@ async fn list_at(
     suffix: &str,
 ) -> Result<Outcome> {
     let query = shared_to_query(&a.shared_to)?;
-    shared_path(&a, "", depth)?;
+    let tail = shared_tail(&a, depth)?;
     let sub = client.subscription(a.subscription.as_deref())?;
-    let path = format!("{}{}", shared_path(&a, &sub.id, depth)?, suffix);
+    let path = format!("{}{suffix}", consumer_view_path(&sub, &tail));
     super::pages(
         client,
         &sub,
@@ -59,9 +58,9 @@ async fn list_at(
 
 async fn show_at(client: &Client, a: SharedArgs, depth: usize, op: &str) -> Result<Outcome> {
     shared_to_query(&a.shared_to)?;
-    shared_path(&a, "", depth)?;
+    let tail = shared_tail(&a, depth)?;
     let sub = client.subscription(a.subscription.as_deref())?;
-    show_shaped(client, &sub, &shared_path(&a, &sub.id, depth)?, op, &[]).await
+    show_shaped(client, &sub, &consumer_view_path(&sub, &tail), op, &[]).await
 }
 
 pub async fn list_galleries(client: &Client, a: SharedArgs) -> Result<Outcome> {
