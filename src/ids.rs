@@ -310,27 +310,30 @@ impl ResourceId {
     /// Called for every object with an id in every result, so it checks the id as `parse` does
     /// without building one: `/subscriptions/{s}/resourceGroups/{rg}[/providers/{ns}/{type}/{name}…]`.
     pub fn resource_group_of(id: &str) -> Option<String> {
-        let path = id.strip_prefix('/')?;
-        if !path.split('/').all(plain_id_segment) {
-            return None;
-        }
-        let mut it = path.split('/');
-        let (subs, _sub, word, rg) = (it.next()?, it.next()?, it.next()?, it.next()?);
-        if !subs.eq_ignore_ascii_case("subscriptions")
-            || !word.eq_ignore_ascii_case("resourcegroups")
-        {
-            return None;
-        }
-        // What follows the group: nothing, or `providers/{ns}` and then (type, name) pairs.
-        let mut first = true;
-        while let Some(word) = it.next() {
-            it.next()?;
-            if first && !word.eq_ignore_ascii_case("providers") {
+        // One pass over the segments: `subscriptions/{s}/resourceGroups/{rg}`, then nothing or
+        // `providers/{ns}` and (type, name) pairs — so an even count, every segment plain.
+        let mut rg = None;
+        let mut count = 0;
+        for (i, s) in id.strip_prefix('/')?.split('/').enumerate() {
+            let fits = plain_id_segment(s)
+                && match i {
+                    0 => s.eq_ignore_ascii_case("subscriptions"),
+                    2 => s.eq_ignore_ascii_case("resourcegroups"),
+                    4 => s.eq_ignore_ascii_case("providers"),
+                    _ => true,
+                };
+            if !fits {
                 return None;
             }
-            first = false;
+            if i == 3 {
+                rg = Some(s);
+            }
+            count = i + 1;
         }
-        Some(rg.to_string())
+        if count % 2 != 0 {
+            return None;
+        }
+        rg.map(str::to_string)
     }
 }
 
