@@ -91,8 +91,8 @@ def test_progress_false_shows_nothing(emu, capfd):
 
 def test_progress_is_off_without_tqdm(monkeypatch):
     monkeypatch.setattr(_progress, "_HAVE_TQDM", False)
-    assert _progress.Progress.maybe(True, "sig.create") is None
-    assert _progress.Progress.maybe(False, "sig.create") is None
+    assert _progress.Progress.factory(True) is None
+    assert _progress.Progress.factory(False) is None
 
 
 def test_per_call_timeout(emu, contoso):

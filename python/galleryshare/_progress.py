@@ -1,7 +1,7 @@
 """The progress display of a blocking call that waits on a long-running operation.
 
-The native wait loop calls ``update(status, elapsed)`` between its Ctrl-C checks once an operation is
-being polled, and ``close()`` at the end. The display is ``tqdm.auto`` (a widget in Jupyter, a bar in a
+The native wait loop makes the display (``Progress(label)``) once an operation is being polled, calls its
+``update(status, elapsed)`` between its Ctrl-C checks, and ``close()`` at the end. The display is ``tqdm.auto`` (a widget in Jupyter, a bar in a
 terminal) when tqdm is installed, and nothing otherwise. It shows the command, the operation's status and
 the elapsed time — never arguments, so no secret can reach it.
 """
@@ -31,9 +31,11 @@ class Progress:
         self.bar: Any = None
 
     @classmethod
-    def maybe(cls, enabled: bool, label: str) -> Optional["Progress"]:
-        """A display for this call, or None when turned off (``progress=False``) or tqdm is missing."""
-        return cls(label) if enabled and _have_tqdm() else None
+    def factory(cls, enabled: bool) -> Optional[type]:
+        """What makes a call's display, or None when turned off (``progress=False``) or tqdm is missing.
+        The native wait calls it with the call's label at the first status, so a call that finishes
+        without one (nearly every call) makes no display at all."""
+        return cls if enabled and _have_tqdm() else None
 
     def update(self, status: str, elapsed: float) -> None:
         if self.bar is None:

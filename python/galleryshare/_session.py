@@ -18,6 +18,9 @@ from ._tables import result_table
 from .exceptions import ValidationError
 
 
+_UNKNOWN = object()
+
+
 def _compile(query: Optional[str]) -> Any:
     """Compiles ``query=`` before anything is sent, so a bad one costs no request."""
     if query is None:
@@ -92,7 +95,9 @@ class Command:
         """A result from the core (plain JSON objects) as the facade returns it: query applied, then
         post-processed."""
         if self.kind is None:
-            value = result_table(_search(self.query, value))
+            if self.query is not None:
+                value = _search(self.query, value)
+            value = result_table(value)
         return self.then(value) if self.then is not None else value
 
 
@@ -107,13 +112,13 @@ class Poller:
                  progress: bool = True):
         self._native = native
         self._command = command or Command("poller", {}, query, None, None, None)
-        self._progress = progress
+        self._display = Progress.factory(progress)
 
     def result(self, timeout: Optional[float] = None) -> Any:
-        return self._command.finish(self._native.result(_timeout(timeout), Progress.maybe(self._progress, "operation")))
+        return self._command.finish(self._native.result(_timeout(timeout), self._display))
 
     def wait(self, timeout: Optional[float] = None) -> None:
-        self._native.result(_timeout(timeout), Progress.maybe(self._progress, "operation"))
+        self._native.result(_timeout(timeout), self._display)
 
     def done(self) -> bool:
         return self._native.done()
@@ -164,6 +169,8 @@ class Session:
             raise TypeError(f"progress must be True or False, not {type(progress).__name__}")
         self.cloud = cloud
         self.progress = progress
+        #: What makes a call's progress display (see `_progress`), looked up at the first call.
+        self._display: Any = _UNKNOWN
         #: Set by the PowerShell mirror: (op, CLI dest name) -> the cmdlet's parameter name.
         self.param_name: Optional[Callable[[str, str], str]] = None
         self.native = _core.Client(cloud._json(), dict(api_versions or {}), aux_separator)
@@ -190,9 +197,11 @@ class Session:
         if stream and cmd.query is not None:
             raise ValidationError("query cannot be combined with stream=True (a query needs the whole list)",
                                   parameter="query")
+        display = self._display
+        if display is _UNKNOWN:
+            display = self._display = Progress.factory(self.progress)
         try:
-            out = self.native.invoke(cmd.op, cmd.payload, cmd.kind, stream, cmd.timeout,
-                                     Progress.maybe(self.progress, cmd.op))
+            out = self.native.invoke(cmd.op, cmd.payload, cmd.kind, stream, cmd.timeout, display)
         except ValidationError as e:
             raise cmd.renamed(e) from None
         if isinstance(out, _core.Pages):

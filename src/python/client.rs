@@ -4,7 +4,7 @@
 
 use super::convert::PyBuild;
 use super::errors::to_py;
-use super::runtime::{awaitable, block_on, wait};
+use super::runtime::{awaitable, block_on, wait, Progress};
 use crate::client::Client as CoreClient;
 use crate::cloud::Cloud;
 use crate::error::Error;
@@ -55,7 +55,8 @@ impl Client {
     /// `convert::arguments` for the keys left out) and waits; returns the result, a Poller when the command was
     /// asked not to wait, or Pages when `stream` is set and the command lists. `pwsh`: present the result
     /// as this PowerShell object kind instead of the CLI shape. `timeout`: seconds before the call is
-    /// cancelled with OperationTimeoutError. `progress`: see `runtime::wait`.
+    /// cancelled with OperationTimeoutError. `progress`: called with `op` to make a progress display
+    /// if a long-running operation is polled (see `runtime::wait`).
     #[pyo3(signature = (op, args, pwsh=None, stream=false, timeout=None, progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn invoke(
@@ -72,6 +73,7 @@ impl Client {
         let call = Call::new(&self.inner, op, args, pwsh, stream)?;
         let limit = seconds("timeout", timeout)?;
         let fut = call.clone().run();
+        let progress = progress.map(|factory| Progress { factory, label: op });
         match wait(py, fut, limit, progress)? {
             Some(outcome) => call.to_py_result(py, outcome.map_err(to_py)?),
             None => Err(to_py(timed_out("call", timeout))),
@@ -333,6 +335,10 @@ impl Poller {
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let limit = seconds("timeout", timeout)?;
+        let progress = progress.map(|factory| Progress {
+            factory,
+            label: "operation",
+        });
         match wait(py, self.finish(), limit, progress)? {
             Some(r) => to_python(py, &r.map_err(to_py)?),
             None => Err(to_py(timed_out("operation", timeout))),

@@ -181,7 +181,7 @@ impl<'py> Build for PyBuild<'py> {
     fn object(self, entries: Vec<(Cow<'_, str>, Self::Node)>) -> PyResult<Self::Node> {
         let dict = PyDict::new(self.0);
         for (k, v) in entries {
-            dict.set_item(PyString::new(self.0, &k), v)?;
+            dict.set_item(key_string(self.0, &k), v)?;
         }
         Ok(dict.into_any())
     }
@@ -213,4 +213,36 @@ pub fn _shape_for_test<'py>(
     let objects = from_slice(text.as_bytes(), layout, PyBuild(py)).map_err(unreadable)?;
     let value = from_slice(text.as_bytes(), layout, ValueBuild).map_err(unreadable)?;
     Ok((objects, value.to_string()))
+}
+
+/// Longest key kept in `KEYS`; longer ones are made each time.
+const KEY_MAX_LEN: usize = 48;
+/// Most keys kept per thread; the table starts over when full, so user data (tag names) cannot grow it.
+const KEYS_MAX: usize = 2048;
+
+thread_local! {
+    /// Result keys already made on this thread: ARM objects repeat the same few dozen keys (`id`,
+    /// `name`, `properties`…), and reusing the string (its hash computed once) is cheaper than a new
+    /// one per key, as `json.loads` does with its own per-call memo.
+    static KEYS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Py<PyString>>> =
+        std::cell::RefCell::default();
+}
+
+fn key_string<'py>(py: Python<'py>, k: &str) -> Bound<'py, PyString> {
+    if k.len() > KEY_MAX_LEN {
+        return PyString::new(py, k);
+    }
+    KEYS.with(|keys| {
+        // No Python code runs while it is borrowed (making a str calls none), so it is never re-entered.
+        let mut keys = keys.borrow_mut();
+        if let Some(s) = keys.get(k) {
+            return s.bind(py).clone();
+        }
+        if keys.len() >= KEYS_MAX {
+            keys.clear();
+        }
+        let s = PyString::new(py, k);
+        keys.insert(k.into(), s.clone().unbind());
+        s
+    })
 }

@@ -71,7 +71,7 @@ fn wait_spawned<F, T>(
     py: Python<'_>,
     fut: F,
     timeout: Option<Duration>,
-    progress: Option<&Bound<'_, PyAny>>,
+    progress: Option<Progress<'_, '_>>,
 ) -> PyResult<Option<T>>
 where
     F: Future<Output = T> + Send + 'static,
@@ -112,7 +112,7 @@ fn in_slices<T, S>(
     py: Python<'_>,
     timeout: Option<Duration>,
     slot: &Slot,
-    progress: Option<&Bound<'_, PyAny>>,
+    progress: Option<Progress<'_, '_>>,
     mut state: S,
     step: Step<S, T>,
 ) -> PyResult<Option<T>>
@@ -150,35 +150,52 @@ where
     outcome
 }
 
-/// The caller's progress object, opened on the first status and closed once at the end. A display
-/// that raises is dropped rather than failing the call.
+/// A call's progress display: `factory(label)` makes it at the first status (most calls never have
+/// one); a display that raises is dropped rather than failing the call, and one that was made is
+/// closed once at the end.
+#[derive(Clone, Copy)]
+pub struct Progress<'a, 'py> {
+    pub factory: &'a Bound<'py, PyAny>,
+    pub label: &'a str,
+}
+
 struct Display<'a, 'py> {
-    target: Option<&'a Bound<'py, PyAny>>,
-    opened: bool,
+    progress: Option<Progress<'a, 'py>>,
+    shown: Option<Bound<'py, PyAny>>,
 }
 
 impl<'a, 'py> Display<'a, 'py> {
-    fn new(target: Option<&'a Bound<'py, PyAny>>) -> Self {
+    fn new(progress: Option<Progress<'a, 'py>>) -> Self {
         Display {
-            target,
-            opened: false,
+            progress,
+            shown: None,
         }
     }
 
     fn update(&mut self, status: &str, elapsed: Duration) {
-        if let Some(t) = self.target {
-            self.opened = true;
-            if t.call_method1("update", (status, elapsed.as_secs_f64()))
+        if self.shown.is_none() {
+            let Some(p) = self.progress.take() else {
+                return;
+            };
+            match p.factory.call1((p.label,)) {
+                Ok(d) => self.shown = Some(d),
+                Err(_) => return,
+            }
+            self.progress = Some(p);
+        }
+        if let Some(d) = &self.shown {
+            if d.call_method1("update", (status, elapsed.as_secs_f64()))
                 .is_err()
             {
-                self.target = None;
+                self.progress = None;
+                self.shown = None;
             }
         }
     }
 
     fn close(&mut self) {
-        if let (Some(t), true) = (self.target, self.opened) {
-            let _ = t.call_method0("close");
+        if let Some(d) = self.shown.take() {
+            let _ = d.call_method0("close");
         }
     }
 }
@@ -233,15 +250,15 @@ pub fn _panic_for_test(py: Python<'_>, place: &str) -> PyResult<Py<PyAny>> {
 /// Runs `fut` and waits for it without holding the GIL, in 100 ms slices with a signal check between
 /// them, so KeyboardInterrupt arrives within a slice and cancels it. `fut` is polled on the calling
 /// thread, on that thread's own runtime, with its connections: a cross-thread hand-off each way would
-/// be most of a short call's overhead over a raw GET. `progress` (an object
-/// with `update(status, elapsed)` and `close()`) is told the status of a long-running operation while
-/// one is being polled. `Ok(None)` means the timeout passed first; `fut` is dropped (an Azure operation
+/// be most of a short call's overhead over a raw GET. `progress` makes a display (an object with
+/// `update(status, elapsed)` and `close()`) told the status of a long-running operation while one is
+/// being polled. `Ok(None)` means the timeout passed first; `fut` is dropped (an Azure operation
 /// it started goes on and can be resumed).
 pub fn wait<F, T>(
     py: Python<'_>,
     fut: F,
     timeout: Option<Duration>,
-    progress: Option<&Bound<'_, PyAny>>,
+    progress: Option<Progress<'_, '_>>,
 ) -> PyResult<Option<T>>
 where
     F: Future<Output = T> + Send + 'static,
