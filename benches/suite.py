@@ -35,7 +35,7 @@ FAN_RG, FAN_GALLERIES = "benchFan", 200
 PAGE_RG, PAGE_GALLERY, PAGE_IMAGE, PAGE_ITEMS = "benchPaging", "pagingGallery", "pagingImage", 10_000
 # The Azure reference in this repo does not state Compute's page size for image versions; 100 is assumed.
 AZURE_PAGE_SIZE = 100
-CALL_ROUNDS = 5  # per-call figures: rounds alternating galleryshare, the SDK and the floor
+CALL_ROUNDS = 10  # per-call figures: rounds alternating galleryshare, the SDK and the floor (host speed drifts)
 
 
 @dataclass
@@ -235,32 +235,29 @@ def startup(b: Bench, repeats: int) -> List[Row]:
 
 
 def calls(b: Bench, unique: str, n: int, binary: Optional[Path]) -> List[Row]:
-    az = b.az
-    sdk, sdk_dev = b.sdk(b.prod), b.sdk(b.dev)
-    cases = [
-        ("sig.show", lambda: az.sig.show(resource_group=RG, gallery_name=GALLERY),
-         lambda: sdk.galleries.get(RG, GALLERY)),
-        ("sig.list_shared", lambda: az.sig.list_shared(location="eastus", subscription=b.dev),
-         lambda: list(sdk_dev.shared_galleries.list("eastus"))),
-        ("image_version.show_shared",
-         lambda: az.sig.image_version.show_shared(gallery_unique_name=unique, gallery_image_definition=IMAGE,
-                                                  gallery_image_version=VERSION, location="eastus", subscription=b.dev),
-         lambda: sdk_dev.shared_gallery_image_versions.get("eastus", unique, IMAGE, VERSION)),
-    ]
+    """Each side in a process of its own, as the floor is (a client's latency is its own process's: another
+    library's objects and garbage in the same interpreter would bill their GC and cache misses to it), in
+    rounds alternating galleryshare, the SDK and the floor, so drift of the host's speed lands on all alike."""
+    cases = {
+        "sig.show": lambda: b.az.sig.show(resource_group=RG, gallery_name=GALLERY),
+        "sig.list_shared": lambda: b.az.sig.list_shared(location="eastus", subscription=b.dev),
+        "image_version.show_shared": lambda: b.az.sig.image_version.show_shared(
+            gallery_unique_name=unique, gallery_image_definition=IMAGE, gallery_image_version=VERSION,
+            location="eastus", subscription=b.dev),
+    }
+    env = dict(b.child_env(), GSB_CALL_RG=RG, GSB_CALL_GALLERY=GALLERY, GSB_CALL_UNIQUE=unique, GSB_CALL_DEV=b.dev,
+               GSB_CALL_IMAGE=IMAGE, GSB_CALL_VERSION=VERSION)
     rows = []
-    for name, ours_fn, sdk_fn in cases:
-        ours_fn()
+    per_round = max(n // CALL_ROUNDS, 1)
+    for name, call in cases.items():
+        call()
         url = url_of_last_request(b)
-        for fn in (ours_fn, sdk_fn):  # warm-up: token cached, connection open
-            timed_calls(fn, 10)
-        # Rounds alternate the sides, so a burst of host noise lands on all of them alike.
         ours_s: List[float] = []
         sdk_s: List[float] = []
         raw_m: List[float] = []
-        per_round = max(n // CALL_ROUNDS, 1)
         for _ in range(CALL_ROUNDS):
-            ours_s += timed_calls(ours_fn, per_round)
-            sdk_s += timed_calls(sdk_fn, per_round)
+            ours_s += fresh_process(["calls", "gs", name, str(per_round)], env)["samples"]
+            sdk_s += fresh_process(["calls", "sdk", name, str(per_round)], env)["samples"]
             if binary is not None:
                 raw_m.append(floor(b, binary, url, per_round, 1)["median_us"])
         ours, theirs = statistics.median(ours_s), statistics.median(sdk_s)
@@ -446,7 +443,8 @@ def report(rows: List[Row], args: argparse.Namespace, venv: Path, elapsed: float
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} in {elapsed:.0f} s. "
         "Both sides of every row ran in the same run against the same embedded emulator (HTTPS on loopback); "
         f"figures are medians over repeated runs ({args.repeats} fresh processes per start-up/paging figure, "
-        f"{args.calls} calls per per-call figure, taken in {CALL_ROUNDS} rounds that alternate the sides; "
+        f"{args.calls} calls per per-call figure, taken in {CALL_ROUNDS} rounds that alternate the sides, each "
+        "side in a fresh process of its own after 10 untimed calls; "
         f"{args.repeats} rounds of fan-out).",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
@@ -486,7 +484,7 @@ def main() -> int:
     p.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = p.parse_args()
     args.repeats = 3 if args.quick else 7
-    args.calls = 100 if args.quick else 500
+    args.calls = 200 if args.quick else 2000
     items = 1_000 if args.quick else PAGE_ITEMS
     only = set(args.only or ["startup", "calls", "fanout", "paging", "cli", "capacity"])
     venv = ROOT / ".venv-azcli"
