@@ -1,6 +1,7 @@
 //! The raw HTTP floor and the emulator's capacity: the same authenticated GET, issued `count` times over
 //! kept-alive connections by `concurrency` workers (each with its own connection), with the same reqwest +
-//! rustls stack galleryshare uses. Prints one JSON object: median and p99 latency, requests per second.
+//! rustls stack (and allocator) galleryshare uses. Prints one JSON object: median and p99 latency,
+//! requests per second.
 //!
 //!     GS_FLOOR_TOKEN=<bearer> [GS_FLOOR_HTTP1=1] [GS_FLOOR_THREADS=1] \
 //!         cargo bench --bench http_floor -- URL CA_PEM_PATH COUNT CONCURRENCY
@@ -9,6 +10,11 @@
 
 use reqwest::header::HeaderValue;
 use std::time::{Duration, Instant};
+
+/// The allocator galleryshare's module uses (see src/lib.rs), so the floor differs from it only in what
+/// galleryshare does on top of the GET.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn usage() -> ! {
     eprintln!("usage: GS_FLOOR_TOKEN=... http_floor URL CA_PEM_PATH COUNT CONCURRENCY");
