@@ -61,10 +61,9 @@ pub fn page_items<B: Build>(
     out: &mut Vec<B::Node>,
 ) -> serde_json::Result<()> {
     let mut de = serde_json::Deserializer::from_slice(json);
-    let item = Seed::new(b, layout);
-    (&mut de).deserialize_map(Page {
+    (&mut de).deserialize_map(PageItems {
         b,
-        mode: item.mode,
+        mode: layout.mode(),
         out,
     })?;
     de.end()
@@ -111,16 +110,22 @@ struct Seed<'r, B: Build> {
     report: Report<'r, B::Node>,
 }
 
-impl<B: Build> Seed<'_, B> {
-    fn new(b: B, layout: Layout) -> Self {
-        let mode = match layout {
+impl Layout {
+    /// The mode of a result (or of each item of a result list).
+    fn mode(self) -> Mode {
+        match self {
             Layout::Cli => Mode::Top,
             Layout::Sorted => Mode::Sorted,
             Layout::AsSent => Mode::AsSent,
-        };
+        }
+    }
+}
+
+impl<B: Build> Seed<'_, B> {
+    fn new(b: B, layout: Layout) -> Self {
         Seed {
             b,
-            mode,
+            mode: layout.mode(),
             report: Report::Nothing,
         }
     }
@@ -414,18 +419,27 @@ impl<'de, B: Build> Visitor<'de> for Properties<B> {
     }
 }
 
-/// A list page: the items of its `value` array go to `out`; the other keys are skipped.
-struct Page<'o, B: Build> {
+/// The items of a list page's `value` array, each read in `mode` and appended to `out`: the visitor of the
+/// page (whose other keys are skipped unbuilt) and the seed of the array.
+struct PageItems<'o, B: Build> {
     b: B,
     mode: Mode,
     out: &'o mut Vec<B::Node>,
 }
 
-impl<'de, B: Build> Visitor<'de> for Page<'_, B> {
+impl<'de, B: Build> DeserializeSeed<'de> for PageItems<'_, B> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, B: Build> Visitor<'de> for PageItems<'_, B> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list page")
+        f.write_str("a list page and its 'value' array")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let start = self.out.len();
@@ -433,7 +447,7 @@ impl<'de, B: Build> Visitor<'de> for Page<'_, B> {
             if key == "value" {
                 // As in a parsed map, a repeated `value` replaces the first.
                 self.out.truncate(start);
-                map.next_value_seed(Items {
+                map.next_value_seed(PageItems {
                     b: self.b,
                     mode: self.mode,
                     out: &mut *self.out,
@@ -443,28 +457,6 @@ impl<'de, B: Build> Visitor<'de> for Page<'_, B> {
             }
         }
         Ok(())
-    }
-}
-
-struct Items<'o, B: Build> {
-    b: B,
-    mode: Mode,
-    out: &'o mut Vec<B::Node>,
-}
-
-impl<'de, B: Build> DeserializeSeed<'de> for Items<'_, B> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de, B: Build> Visitor<'de> for Items<'_, B> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a 'value' array")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let seed = || Seed {
