@@ -18,6 +18,7 @@ from ._tables import result_table
 from .exceptions import ValidationError
 
 
+#: Not looked up yet (a session's progress factory: None is a valid answer).
 _UNKNOWN = object()
 
 
