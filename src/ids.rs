@@ -174,12 +174,8 @@ fn is_dot_segment(s: &str) -> bool {
 /// characters, none of ARM's forbidden characters, no whitespace or control characters, not `.`/`..`.
 pub fn name(param: &str, value: &str) -> Result<String> {
     non_empty(param, value)?;
-    let bad_char = |c: char| {
-        (c.is_ascii() && NAME_FORBIDDEN.as_bytes().contains(&(c as u8)))
-            || c.is_whitespace()
-            || c.is_control()
-    };
-    if value.chars().any(bad_char) || is_dot_segment(value) || value.len() > 260 {
+    let bad_char = |c: char| NAME_FORBIDDEN.contains(c) || c.is_whitespace() || c.is_control();
+    if any_char(value, bad_char) || is_dot_segment(value) || value.len() > 260 {
         return Err(Error::invalid_param(
             param,
             format!("{}: '{value}' is not a valid name.", flag(param)),
@@ -227,29 +223,27 @@ pub fn tenant(value: &str) -> Result<String> {
 /// One segment of a resource id as given by the caller: not empty, not `.`/`..`, and nothing that
 /// would end the path or escape it (`?`, `#`, `%`, `\`, whitespace or control characters).
 pub fn plain_id_segment(s: &str) -> bool {
-    let special = |c: char| matches!(c, '?' | '#' | '%' | '\\');
-    // Ids are checked for every object of every result: ASCII (nearly all) byte by byte, where
-    // whitespace other than ' ' is a control character.
-    let odd = if s.is_ascii() {
-        s.bytes()
-            .any(|b| special(b as char) || b == b' ' || b.is_ascii_control())
+    !s.is_empty()
+        && !is_dot_segment(s)
+        && !any_char(s, |c| {
+            matches!(c, '?' | '#' | '%' | '\\') || c.is_whitespace() || c.is_control()
+        })
+}
+
+/// Whether any character of `s` is one `f` picks. Ids and paths are checked for every object and
+/// request, and nearly all are ASCII: those are read byte by byte, without decoding UTF-8.
+fn any_char(s: &str, f: impl Fn(char) -> bool) -> bool {
+    if s.is_ascii() {
+        s.bytes().any(|b| f(char::from(b)))
     } else {
-        s.chars()
-            .any(|c| special(c) || c.is_whitespace() || c.is_control())
-    };
-    !s.is_empty() && !is_dot_segment(s) && !odd
+        s.chars().any(f)
+    }
 }
 
 /// A path built for a request must keep the shape it was built with: no dot segments (which the
 /// URL parser would resolve), no query or fragment smuggled in. The last guard before `Url::parse`.
 pub fn check_path(path: &str) -> Result<()> {
-    let control = if path.is_ascii() {
-        path.bytes().any(|b| b.is_ascii_control())
-    } else {
-        path.chars().any(char::is_control)
-    };
-    let bad = control
-        || path.bytes().any(|b| b == b'?' || b == b'#')
+    let bad = any_char(path, |c| c == '?' || c == '#' || c.is_control())
         || path.split('/').any(is_dot_segment);
     if bad {
         return Err(Error::validation(format!(

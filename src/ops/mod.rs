@@ -93,23 +93,20 @@ impl Outcome {
     /// `Body` and `Items` as a shaped value; the others as they are.
     pub fn settled(self) -> Result<Outcome> {
         Ok(match self {
-            Outcome::Body(body, shape) => Outcome::Value(match shape.layout() {
-                Some(layout) => {
-                    cli::from_slice(&body, layout, ValueBuild).map_err(unreadable_json)?
-                }
-                None => shape.apply(Response::parse(&body)?),
-            }),
-            Outcome::Items(pages, shape) => {
-                let mut items = Vec::new();
-                for page in &pages {
-                    cli::page_items(page, Layout::AsSent, ValueBuild, &mut items)
-                        .map_err(unreadable_json)?;
-                }
-                Outcome::Value(shape.apply(Value::Array(items)))
-            }
+            Outcome::Body(body, shape) => Outcome::Value(shape.apply(Response::parse(&body)?)),
+            Outcome::Items(pages, shape) => Outcome::Value(items_value(&pages, shape)?),
             other => other,
         })
     }
+}
+
+/// The items of a list's pages, as sent, then shaped as one list.
+pub fn items_value(pages: &[Bytes], shape: Shape) -> Result<Value> {
+    let mut items = Vec::new();
+    for page in pages {
+        cli::page_items(page, Layout::AsSent, ValueBuild, &mut items).map_err(unreadable_json)?;
+    }
+    Ok(shape.apply(Value::Array(items)))
 }
 
 /// Runs one command by name; a list is read to its end.
@@ -255,10 +252,22 @@ pub(crate) async fn get(
     version: &str,
     query: &[(&str, &str)],
 ) -> Result<Value> {
+    Response::parse(&get_body(client, sub, path, version, query).await?)
+}
+
+/// GET one resource; its body is left unread (see `Outcome::Body`).
+pub(crate) async fn get_body(
+    client: &Client,
+    sub: &Subscription,
+    path: &str,
+    version: &str,
+    query: &[(&str, &str)],
+) -> Result<Bytes> {
     let url = client.arm_url(path, version, query)?;
-    client
-        .send_json(Request::new(Method::GET, url, arm(sub)))
-        .await
+    Ok(client
+        .send(Request::new(Method::GET, url, arm(sub)))
+        .await?
+        .body)
 }
 
 pub(crate) async fn list(
@@ -299,11 +308,9 @@ pub(crate) async fn show_shaped(
     op: &str,
     query: &[(&str, &str)],
 ) -> Result<Outcome> {
-    let url = client.arm_url(path, &client.api_version(op, "gallery"), query)?;
-    let resp = client
-        .send(Request::new(Method::GET, url, arm(sub)))
-        .await?;
-    Ok(Outcome::Body(resp.body, Shape::Cli))
+    let version = client.api_version(op, "gallery");
+    let body = get_body(client, sub, path, &version, query).await?;
+    Ok(Outcome::Body(body, Shape::Cli))
 }
 
 /// A list of gallery resources, shaped for the CLI page by page.
@@ -483,11 +490,8 @@ pub(crate) async fn resource_item(
         seg(name)
     );
     if verb == "show" {
-        let url = client.arm_url(&path, &version, &[])?;
-        let resp = client
-            .send(Request::new(Method::GET, url, arm(&sub)))
-            .await?;
-        return Ok(Outcome::Body(resp.body, Shape::Cli));
+        let body = get_body(client, &sub, &path, &version, &[]).await?;
+        return Ok(Outcome::Body(body, Shape::Cli));
     }
     let url = client.arm_url(&path, &version, &[])?;
     long_running(

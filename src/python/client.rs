@@ -401,13 +401,6 @@ impl Pages {
         let (client, pager) = (self.client.clone(), self.pager.clone());
         async move { pager.lock().await.next_body(&client).await }
     }
-
-    fn page_to_py(&self, py: Python<'_>, page: Option<Bytes>) -> PyResult<Py<PyAny>> {
-        match page {
-            None => Ok(py.None()),
-            Some(body) => items_to_py(py, &[body], self.shape),
-        }
-    }
 }
 
 #[pymethods]
@@ -417,7 +410,7 @@ impl Pages {
         let page = wait(py, self.next(), None, None)?
             .expect("no timeout was set")
             .map_err(to_py)?;
-        self.page_to_py(py, page)
+        page_to_py(py, page, self.shape)
     }
 
     /// `next_page` as an asyncio awaitable.
@@ -426,10 +419,7 @@ impl Pages {
         let shape = self.shape;
         awaitable(py, async move {
             let page = fut.await.map_err(to_py)?;
-            Python::attach(|py| match page {
-                None => Ok(py.None()),
-                Some(body) => items_to_py(py, &[body], shape),
-            })
+            Python::attach(|py| page_to_py(py, page, shape))
         })
     }
 
@@ -451,13 +441,7 @@ fn body_to_py(py: Python<'_>, body: &[u8], shape: Shape) -> PyResult<Py<PyAny>> 
 /// The items of a list's pages as one Python list, each item read once into the list's shape.
 fn items_to_py(py: Python<'_>, pages: &[Bytes], shape: Shape) -> PyResult<Py<PyAny>> {
     let Some(layout) = shape.layout() else {
-        let settled = Outcome::Items(pages.to_vec(), shape)
-            .settled()
-            .map_err(to_py)?;
-        let Outcome::Value(v) = settled else {
-            unreachable!("settled items are a value")
-        };
-        return to_python(py, &v);
+        return to_python(py, &ops::items_value(pages, shape).map_err(to_py)?);
     };
     let mut items = Vec::new();
     for page in pages {
@@ -465,6 +449,14 @@ fn items_to_py(py: Python<'_>, pages: &[Bytes], shape: Shape) -> PyResult<Py<PyA
             .map_err(|e| to_py(unreadable_json(e)))?;
     }
     Ok(PyList::new(py, items)?.into_any().unbind())
+}
+
+/// A page from `Pages`: its items as a Python list, or None after the last page.
+fn page_to_py(py: Python<'_>, page: Option<Bytes>, shape: Shape) -> PyResult<Py<PyAny>> {
+    match page {
+        None => Ok(py.None()),
+        Some(body) => items_to_py(py, &[body], shape),
+    }
 }
 
 /// A result as the Python objects `json.loads` would give, built directly: writing JSON text for

@@ -1,7 +1,7 @@
 //! Python values into the JSON values the core's operations take, read straight from the objects:
 //! a facade call hands over its keyword arguments as they are, not as JSON text to encode and parse.
-//! Results go the other way the same way: `to_python` for a value, `PyBuild` for a response body read
-//! straight into the Python objects of its shape.
+//! Results go the other way the same way: `PyBuild` makes the Python objects, from a response body read
+//! straight into its shape or from a value (`to_python`).
 
 use crate::shape::build::Build;
 use pyo3::exceptions::PyTypeError;
@@ -114,38 +114,10 @@ fn key(k: &Bound<'_, PyAny>) -> Result<String, Refused> {
 }
 
 /// A JSON value as the Python objects `json.loads` gives (dict, list, str, int, float, bool, None),
-/// built directly: no JSON text in between, and no serde machinery per node.
+/// built by `PyBuild` as a response body is: no JSON text in between.
 pub fn to_python<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => number(py, n)?,
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(to_python(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (k, item) in map {
-                dict.set_item(PyString::new(py, k), to_python(py, item)?)?;
-            }
-            dict.into_any()
-        }
-    })
-}
-
-fn number<'py>(py: Python<'py>, n: &Number) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(i) = n.as_i64() {
-        Ok(i.into_pyobject(py)?.into_any())
-    } else if let Some(u) = n.as_u64() {
-        Ok(u.into_pyobject(py)?.into_any())
-    } else {
-        Ok(PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any())
-    }
+    crate::shape::cli::from_value(v, crate::shape::cli::Layout::AsSent, PyBuild(py))
+        .map_err(|e| PyTypeError::new_err(e.to_string()))
 }
 
 /// Builds a shaped result as the Python objects `json.loads` gives, each object once (see

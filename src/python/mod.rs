@@ -12,20 +12,9 @@ use pyo3::prelude::*;
 
 pub(crate) use logging::connect_if_loaded;
 
-/// mimalloc's `mi_option_arena_eager_commit` (the enum's value in the pinned libmimalloc-sys).
-const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
-
-/// mimalloc (the module's allocator, see lib.rs) commits its arenas as pages are used, as glibc does:
-/// its Linux default commits them eagerly, which cost ~7 MiB of RSS from the first allocation on.
-/// Set before the module allocates anything.
-fn lazy_arena_commit() {
-    // SAFETY: sets a plain option value; nothing else is using mimalloc's options yet.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0) }
-}
-
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    lazy_arena_commit();
+    crate::lazy_arena_commit();
     logging::install(m.py());
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<client::Client>()?;

@@ -174,20 +174,16 @@ impl<'a, 'py> Display<'a, 'py> {
 
     fn update(&mut self, status: &str, elapsed: Duration) {
         if self.shown.is_none() {
-            let Some(p) = self.progress.take() else {
-                return;
-            };
-            match p.factory.call1((p.label,)) {
-                Ok(d) => self.shown = Some(d),
-                Err(_) => return,
-            }
-            self.progress = Some(p);
+            // Made once: a factory that raises leaves the call without a display.
+            self.shown = self
+                .progress
+                .take()
+                .and_then(|p| p.factory.call1((p.label,)).ok());
         }
         if let Some(d) = &self.shown {
             if d.call_method1("update", (status, elapsed.as_secs_f64()))
                 .is_err()
             {
-                self.progress = None;
                 self.shown = None;
             }
         }

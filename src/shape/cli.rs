@@ -35,6 +35,11 @@ pub fn sort(v: Value) -> Value {
     reshape(v, Layout::Sorted)
 }
 
+/// A parsed value read into `layout`, built by `b` (the value stays as it is).
+pub fn from_value<B: Build>(v: &Value, layout: Layout, b: B) -> serde_json::Result<B::Node> {
+    Seed::new(b, layout).deserialize(v)
+}
+
 fn reshape(v: Value, layout: Layout) -> Value {
     Seed::new(ValueBuild, layout)
         .deserialize(v)
