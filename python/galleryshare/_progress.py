@@ -1,9 +1,10 @@
 """The progress display of a blocking call that waits on a long-running operation.
 
-The native wait loop makes the display (``Progress(label)``) once an operation is being polled, calls its
-``update(status, elapsed)`` between its Ctrl-C checks, and ``close()`` at the end. The display is ``tqdm.auto`` (a widget in Jupyter, a bar in a
-terminal) when tqdm is installed, and nothing otherwise. It shows the command, the operation's status and
-the elapsed time — never arguments, so no secret can reach it.
+The native wait loop makes the display (``Progress(label)``) once an operation is being polled, calls
+its ``update(status, elapsed)`` between its Ctrl-C checks, and ``close()`` at the end. The display is
+``tqdm.auto`` (a widget in Jupyter, a bar in a terminal) when tqdm is installed, and nothing otherwise.
+It shows the command, the operation's status and the elapsed time — never arguments, so no secret can
+reach it.
 """
 
 from __future__ import annotations

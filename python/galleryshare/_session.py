@@ -18,10 +18,6 @@ from ._tables import result_table
 from .exceptions import ValidationError
 
 
-#: Not looked up yet (a session's progress factory: None is a valid answer).
-_UNKNOWN = object()
-
-
 def _compile(query: Optional[str]) -> Any:
     """Compiles ``query=`` before anything is sent, so a bad one costs no request."""
     if query is None:
@@ -73,13 +69,11 @@ class Command:
         self.op = op
         #: How the mirror names a parameter the core refused (PowerShell's names for a cmdlet); None: as is.
         self.param_name: Optional[Callable[[str, str], str]] = None
-        self.query = None if query is None else _compile(query)
+        self.query = _compile(query)
         self.kind = kind
         self.then = then
-        self.timeout = None if timeout is None else _timeout(timeout)
-        tags = args.get("tags")
-        if tags is not None:
-            _check_tags(tags)
+        self.timeout = _timeout(timeout)
+        _check_tags(args.get("tags"))
         self.payload = args
 
     def renamed(self, e: Any) -> Any:
@@ -96,9 +90,7 @@ class Command:
         """A result from the core (plain JSON objects) as the facade returns it: query applied, then
         post-processed."""
         if self.kind is None:
-            if self.query is not None:
-                value = _search(self.query, value)
-            value = result_table(value)
+            value = result_table(_search(self.query, value))
         return self.then(value) if self.then is not None else value
 
 
@@ -170,8 +162,8 @@ class Session:
             raise TypeError(f"progress must be True or False, not {type(progress).__name__}")
         self.cloud = cloud
         self.progress = progress
-        #: What makes a call's progress display (see `_progress`), looked up at the first call.
-        self._display: Any = _UNKNOWN
+        #: What makes a call's progress display, if it shows one (see `_progress`).
+        self._display = Progress.factory(progress)
         #: Set by the PowerShell mirror: (op, CLI dest name) -> the cmdlet's parameter name.
         self.param_name: Optional[Callable[[str, str], str]] = None
         self.native = _core.Client(cloud._json(), dict(api_versions or {}), aux_separator)
@@ -198,11 +190,8 @@ class Session:
         if stream and cmd.query is not None:
             raise ValidationError("query cannot be combined with stream=True (a query needs the whole list)",
                                   parameter="query")
-        display = self._display
-        if display is _UNKNOWN:
-            display = self._display = Progress.factory(self.progress)
         try:
-            out = self.native.invoke(cmd.op, cmd.payload, cmd.kind, stream, cmd.timeout, display)
+            out = self.native.invoke(cmd.op, cmd.payload, cmd.kind, stream, cmd.timeout, self._display)
         except ValidationError as e:
             raise cmd.renamed(e) from None
         if isinstance(out, _core.Pages):
