@@ -29,20 +29,22 @@ def child(variant: str, calls: int, ready: str) -> None:
     import galleryshare as gs
     import suite
 
+    import child as cases
+
     with gs.emulator.start(lro_delay=0, page_size=suite.AZURE_PAGE_SIZE) as emu:
         b = suite.Bench(emu)
-        unique = suite.populate(b, 0)
-        az, native = b.az, b.az._s.native
+        os.environ.update(b.call_env(suite.populate(b, 0)))
+        native = b.az._s.native
         args = {"resource_group": suite.RG, "gallery_name": suite.GALLERY}
-        fn = {
-            "facade": lambda: az.sig.show(resource_group=suite.RG, gallery_name=suite.GALLERY),
-            "core": lambda: native.invoke("sig.show", args, None, False, None, None),
-            "local": lambda: native.invoke("account.show", {}, None, False, None, None),
-            "list_shared": lambda: az.sig.list_shared(location="eastus", subscription=b.dev),
-            "show_shared": lambda: az.sig.image_version.show_shared(
-                gallery_unique_name=unique, gallery_image_definition=suite.IMAGE,
-                gallery_image_version=suite.VERSION, location="eastus", subscription=b.dev),
-        }[variant]
+        through_facade = {"facade": "sig.show", "list_shared": "sig.list_shared",
+                          "show_shared": "image_version.show_shared"}
+        if variant in through_facade:
+            fn = cases.call_case("gs", through_facade[variant])
+        else:
+            fn = {
+                "core": lambda: native.invoke("sig.show", args, None, False, None, None),
+                "local": lambda: native.invoke("account.show", {}, None, False, None, None),
+            }[variant]
         for _ in range(50):
             fn()
         Path(ready).write_text("ready")

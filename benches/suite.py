@@ -36,6 +36,7 @@ PAGE_RG, PAGE_GALLERY, PAGE_IMAGE, PAGE_ITEMS = "benchPaging", "pagingGallery", 
 # The Azure reference in this repo does not state Compute's page size for image versions; 100 is assumed.
 AZURE_PAGE_SIZE = 100
 CALL_ROUNDS = 10  # per-call figures: rounds alternating galleryshare, the SDK and the floor (host speed drifts)
+CALL_CASES = ("sig.show", "sig.list_shared", "image_version.show_shared")  # defined in child.py `call_case`
 
 
 @dataclass
@@ -92,6 +93,11 @@ class Bench:
         return dict(base, GSB_ENDPOINT=self.emu.endpoint, GSB_CA=self.emu.ca_cert_path, GSB_TENANT=self.tenant,
                     GSB_CLIENT_ID=self.admin.client_id, GSB_SECRET=self.admin.secret, GSB_SUBSCRIPTION=self.prod,
                     GSB_PAGING_RG=PAGE_RG, GSB_PAGING_GALLERY=PAGE_GALLERY, GSB_PAGING_IMAGE=PAGE_IMAGE)
+
+    def call_env(self, unique: str) -> Dict[str, str]:
+        """`child_env` plus the names and ids the per-call cases use (see child.py `call_case`)."""
+        return dict(self.child_env(), GSB_CALL_RG=RG, GSB_CALL_GALLERY=GALLERY, GSB_CALL_UNIQUE=unique,
+                    GSB_CALL_DEV=self.dev, GSB_CALL_IMAGE=IMAGE, GSB_CALL_VERSION=VERSION)
 
     def credential(self, aio: bool = False) -> Any:
         if aio:
@@ -238,25 +244,17 @@ def calls(b: Bench, unique: str, n: int, binary: Optional[Path]) -> List[Row]:
     """Each side in a process of its own, as the floor is (a client's latency is its own process's: another
     library's objects and garbage in the same interpreter would bill their GC and cache misses to it), in
     rounds alternating galleryshare, the SDK and the floor, so drift of the host's speed lands on all alike."""
-    cases = {
-        "sig.show": lambda: b.az.sig.show(resource_group=RG, gallery_name=GALLERY),
-        "sig.list_shared": lambda: b.az.sig.list_shared(location="eastus", subscription=b.dev),
-        "image_version.show_shared": lambda: b.az.sig.image_version.show_shared(
-            gallery_unique_name=unique, gallery_image_definition=IMAGE, gallery_image_version=VERSION,
-            location="eastus", subscription=b.dev),
-    }
-    env = dict(b.child_env(), GSB_CALL_RG=RG, GSB_CALL_GALLERY=GALLERY, GSB_CALL_UNIQUE=unique, GSB_CALL_DEV=b.dev,
-               GSB_CALL_IMAGE=IMAGE, GSB_CALL_VERSION=VERSION)
+    env = b.call_env(unique)
     rows = []
     per_round = max(n // CALL_ROUNDS, 1)
-    for name, call in cases.items():
-        call()
-        url = url_of_last_request(b)
+    for name in CALL_CASES:
         ours_s: List[float] = []
         sdk_s: List[float] = []
         raw_m: List[float] = []
+        url = ""
         for _ in range(CALL_ROUNDS):
             ours_s += fresh_process(["calls", "gs", name, str(per_round)], env)["samples"]
+            url = url or url_of_last_request(b)  # the exact GET galleryshare sends, for the floor
             sdk_s += fresh_process(["calls", "sdk", name, str(per_round)], env)["samples"]
             if binary is not None:
                 raw_m.append(floor(b, binary, url, per_round, 1)["median_us"])
