@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, Generator, Iterator, Optional
 from . import _core
 from ._cloud import Cloud
 from ._progress import Progress
-from ._tables import result_table
+from ._tables import ResultDict, ResultList, result_table
 from .exceptions import ValidationError
 
 
@@ -40,40 +40,26 @@ def _search(compiled: Any, data: Any) -> Any:
     return compiled.search(data, options=jmespath.Options(dict_cls=dict))
 
 
-def _check_tags(tags: Any) -> None:
-    """Tags are name → string, as ``--tags a=b`` gives them; anything else is a TypeError before sending."""
-    if tags is None or not isinstance(tags, dict):
-        return  # None is no tags; a non-dict is reported by the core, naming the parameter
-    for k, v in tags.items():
-        if not isinstance(k, str) or not isinstance(v, str):
-            raise TypeError(f"tags: each tag must map a string name to a string value, not {k!r}: {type(v).__name__}")
-
-
-def _timeout(timeout: Optional[float]) -> Optional[float]:
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
-        raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
-    return None if timeout is None else float(timeout)
-
-
 class Command:
-    """One command, checked (so bad input fails at the call, before anything is sent) and ready for the core.
+    """One command with a query compiled (so a bad one fails at the call, before anything is sent), ready for
+    the core.
 
     ``payload`` is the facade method's ``locals()`` as it is: the core reads the arguments from it and leaves
-    out the facade's own keys (``self``, ``query``, ``stream`` and ``timeout``, the call's limit), refusing what
-    JSON cannot carry with a TypeError."""
+    out the facade's own keys (``self``, ``query``, ``stream`` and ``timeout``, the call's limit), refusing
+    what JSON cannot carry, tags that are not strings and a ``timeout`` that is not a number with a
+    TypeError."""
 
     __slots__ = ("op", "payload", "kind", "query", "then", "timeout", "param_name")
 
     def __init__(self, op: str, args: Dict[str, Any], query: Optional[str], kind: Optional[str],
-                 then: Optional[Callable[[Any], Any]], timeout: Optional[float]):
+                 then: Optional[Callable[[Any], Any]]):
         self.op = op
         #: How the mirror names a parameter the core refused (PowerShell's names for a cmdlet); None: as is.
         self.param_name: Optional[Callable[[str, str], str]] = None
         self.query = _compile(query)
         self.kind = kind
         self.then = then
-        self.timeout = _timeout(timeout)
-        _check_tags(args.get("tags"))
+        self.timeout = args.get("timeout")
         self.payload = args
 
     def renamed(self, e: Any) -> Any:
@@ -104,14 +90,14 @@ class Poller:
     def __init__(self, native: "_core.Poller", query: Optional[str] = None, *, command: Optional[Command] = None,
                  progress: bool = True):
         self._native = native
-        self._command = command or Command("poller", {}, query, None, None, None)
+        self._command = command or Command("poller", {}, query, None, None)
         self._display = Progress.factory(progress)
 
     def result(self, timeout: Optional[float] = None) -> Any:
-        return self._command.finish(self._native.result(_timeout(timeout), self._display))
+        return self._command.finish(self._native.result(timeout, self._display))
 
     def wait(self, timeout: Optional[float] = None) -> None:
-        self._native.result(_timeout(timeout), self._display)
+        self._native.result(timeout, self._display)
 
     def done(self) -> bool:
         return self._native.done()
@@ -173,16 +159,31 @@ class Session:
     def call(self, op: str, args: Dict[str, Any], query: Optional[str] = None, *,
              then: Optional[Callable[[Any], Any]] = None) -> Any:
         """Runs a command with the CLI shape; ``stream=True`` and ``timeout=`` in ``args`` are honoured."""
-        return self._run(self.command(op, args, query, None, then, args.get("timeout")), bool(args.get("stream")))
+        if query is not None or then is not None:
+            return self._run(self.command(op, args, query, None, then), bool(args.get("stream")))
+        # Most calls: nothing to apply to the result, so a Command is made only if the result needs one
+        # (~10 % of a short call's instructions otherwise).
+        try:
+            out = self.native.invoke(op, args, None, bool(args.get("stream")), args.get("timeout"), self._display)
+        except ValidationError as e:
+            raise self.command(op, args, None, None, None).renamed(e) from None
+        kind = type(out)
+        if kind is dict:
+            return ResultDict(out)
+        if kind is list:
+            return ResultList(out)
+        if kind is _core.Pages or kind is _core.Poller:
+            return self._wrap(out, self.command(op, args, None, None, None))
+        return out
 
     def call_pwsh(self, op: str, args: Dict[str, Any], kind: Optional[str], *,
                   then: Optional[Callable[[Any], Any]] = None) -> Any:
         """Like `call`, presenting the result as a PowerShell object of `kind` (no JMESPath)."""
-        return self._run(self.command(op, args, None, kind, then, None), False)
+        return self._run(self.command(op, args, None, kind, then), False)
 
     def command(self, op: str, args: Dict[str, Any], query: Optional[str], kind: Optional[str],
-                then: Optional[Callable[[Any], Any]], timeout: Optional[float]) -> Command:
-        cmd = Command(op, args, query, kind, then, timeout)
+                then: Optional[Callable[[Any], Any]]) -> Command:
+        cmd = Command(op, args, query, kind, then)
         cmd.param_name = self.param_name
         return cmd
 
@@ -194,6 +195,10 @@ class Session:
             out = self.native.invoke(cmd.op, cmd.payload, cmd.kind, stream, cmd.timeout, self._display)
         except ValidationError as e:
             raise cmd.renamed(e) from None
+        return self._wrap(out, cmd)
+
+    def _wrap(self, out: Any, cmd: Command) -> Any:
+        """What the core returned, as the facade returns it: a pager, a poller or the finished result."""
         if isinstance(out, _core.Pages):
             return ItemPager(out, cmd)
         if isinstance(out, _core.Poller):

@@ -114,11 +114,11 @@ class AsyncSession(Session):
 
     def call(self, op: str, args: Dict[str, Any], query: Optional[str] = None, *,
              then: Optional[Callable[[Any], Any]] = None) -> Any:
-        return AsyncCall(self.native, self.command(op, args, query, None, then, args.get("timeout")))
+        return AsyncCall(self.native, self.command(op, args, query, None, then))
 
     def call_pwsh(self, op: str, args: Dict[str, Any], kind: Optional[str], *,
                   then: Optional[Callable[[Any], Any]] = None) -> Any:
-        return AsyncCall(self.native, self.command(op, args, None, kind, then, None))
+        return AsyncCall(self.native, self.command(op, args, None, kind, then))
 
     async def steps(self, gen: Generator[Any, Any, Any]) -> Any:  # type: ignore[override]
         value = None
@@ -130,7 +130,7 @@ class AsyncSession(Session):
             value = await step
 
     def resume(self, token: str, query: Optional[str] = None) -> Any:
-        return AsyncPoller(self.native.resume(token), Command("resume", {}, query, None, None, None))
+        return AsyncPoller(self.native.resume(token), Command("resume", {}, query, None, None))
 
 
 class Az(_az.Az):

@@ -199,6 +199,11 @@ pub async fn dispatch(client: &Client, op: &str, args: Value) -> Result<Outcome>
 
 /// Deserializes arguments; a value of the wrong JSON type is a TypeError naming the parameter.
 fn parse<T: DeserializeOwned>(args: Value) -> Result<T> {
+    // Most calls are well-formed: read them plainly, and only read again tracking the path (which copies
+    // every key) to say where a bad one went wrong.
+    if let Ok(parsed) = T::deserialize(&args) {
+        return Ok(parsed);
+    }
     serde_path_to_error::deserialize(args).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -229,16 +234,22 @@ fn is_secret_field(path: &str) -> bool {
 
 // ---- shared helpers for the operation files -------------------------------------------------------
 
+/// Built with `push_str` into one buffer sized for the longer paths built from it (a gallery's, an
+/// image version's): `format!` costs more than the path's bytes on every call.
 pub(crate) fn rg_path(sub: &Subscription, rg: &str) -> String {
-    format!("/subscriptions/{}/resourceGroups/{}", seg(&sub.id), seg(rg))
+    let mut path = String::with_capacity(192);
+    path.push_str("/subscriptions/");
+    path.push_str(&seg(&sub.id));
+    path.push_str("/resourceGroups/");
+    path.push_str(&seg(rg));
+    path
 }
 
 pub(crate) fn gallery_path(sub: &Subscription, rg: &str, gallery: &str) -> String {
-    format!(
-        "{}/providers/Microsoft.Compute/galleries/{}",
-        rg_path(sub, rg),
-        seg(gallery)
-    )
+    let mut path = rg_path(sub, rg);
+    path.push_str("/providers/Microsoft.Compute/galleries/");
+    path.push_str(&seg(gallery));
+    path
 }
 
 pub(crate) fn arm(sub: &Subscription) -> Auth {

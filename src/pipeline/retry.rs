@@ -56,20 +56,19 @@ impl Policy for RetryPolicy {
             // Each try sends `req` itself: the policies below only set their own headers on it (auth puts the
             // current token on every try), so no copy per try is needed.
             let outcome = next(ctx, req, rest).await;
-            let (retry, server_delay) = match &outcome {
-                Ok(resp) => (
-                    RETRYABLE.contains(&resp.status) && (req.idempotent || resp.status == 429),
-                    retry_after(resp),
-                ),
-                Err(e) => (
+            let retry = match &outcome {
+                Ok(resp) => {
+                    RETRYABLE.contains(&resp.status) && (req.idempotent || resp.status == 429)
+                }
+                Err(e) => {
                     e.kind == ErrorKind::ServiceRequest
-                        || (req.idempotent && e.kind == ErrorKind::ServiceResponse),
-                    None,
-                ),
+                        || (req.idempotent && e.kind == ErrorKind::ServiceResponse)
+                }
             };
             if !retry || attempt >= self.options.max_retries {
                 return outcome;
             }
+            let server_delay = outcome.as_ref().ok().and_then(retry_after);
             let delay = backoff(&self.options, attempt, server_delay);
             if start.elapsed() + delay > self.options.max_total {
                 return outcome;

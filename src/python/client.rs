@@ -16,9 +16,9 @@ use crate::shape::cli;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use parking_lot::Mutex;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
-use pyo3::types::PyList;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,13 +66,13 @@ impl Client {
         args: &Bound<'_, PyDict>,
         pwsh: Option<&str>,
         stream: bool,
-        timeout: Option<f64>,
+        timeout: Option<&Bound<'_, PyAny>>,
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         super::connect_if_loaded(py);
-        let call = Call::new(&self.inner, op, args, pwsh, stream)?;
-        let limit = seconds("timeout", timeout)?;
-        let fut = call.clone().run();
+        let (call, fut) = Call::new(&self.inner, op, args, pwsh, stream)?;
+        let timeout = seconds("timeout", timeout)?;
+        let limit = timeout.map(Duration::from_secs_f64);
         let progress = progress.map(|factory| Progress { factory, label: op });
         match wait(py, fut, limit, progress)? {
             Some(outcome) => call.to_py_result(py, outcome.map_err(to_py)?),
@@ -89,13 +89,14 @@ impl Client {
         args: &Bound<'_, PyDict>,
         pwsh: Option<&str>,
         stream: bool,
-        timeout: Option<f64>,
+        timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         super::connect_if_loaded(py);
-        let call = Call::new(&self.inner, op, args, pwsh, stream)?;
-        let limit = seconds("timeout", timeout)?;
+        let (call, fut) = Call::new(&self.inner, op, args, pwsh, stream)?;
+        let timeout = seconds("timeout", timeout)?;
+        let limit = timeout.map(Duration::from_secs_f64);
         awaitable(py, async move {
-            let outcome = within(limit, timeout, "call", call.clone().run()).await;
+            let outcome = within(limit, timeout, "call", fut).await;
             Python::attach(|py| call.to_py_result(py, outcome.map_err(to_py)?))
         })
     }
@@ -121,46 +122,42 @@ impl Client {
     }
 }
 
-/// One command, parsed and ready to run on the runtime.
-#[derive(Clone)]
+/// What a command's result needs once its future is done: the session (for a Poller or Pages) and the
+/// PowerShell object kind, if any.
 struct Call {
     client: Arc<CoreClient>,
-    op: String,
-    args: Arc<serde_json::Value>,
     kind: Option<crate::shape::pwsh::Kind>,
-    stream: bool,
 }
 
+/// A command's future, boxed once: the state of the largest command is several KB, and the wrappers a
+/// wait adds (progress, panic catching) then move a pointer rather than copy it.
+type Run = BoxFuture<'static, crate::error::Result<Outcome>>;
+
 impl Call {
+    /// The command parsed (arguments and kind checked before anything runs) and its future, which owns
+    /// the arguments.
     fn new(
         client: &Arc<CoreClient>,
         op: &str,
         args: &Bound<'_, PyDict>,
         pwsh: Option<&str>,
         stream: bool,
-    ) -> PyResult<Self> {
+    ) -> PyResult<(Self, Run)> {
         let kind = pwsh.map(pwsh_kind).transpose()?;
         let args = super::convert::arguments(op, args)?;
-        Ok(Call {
-            client: client.clone(),
-            op: op.to_string(),
-            args: Arc::new(args),
-            kind,
-            stream,
-        })
-    }
-
-    /// The command's future, boxed once here: the state of the largest command is several KB, and the
-    /// wrappers a wait adds (progress, panic catching) then move a pointer rather than copy it.
-    fn run(self) -> BoxFuture<'static, crate::error::Result<Outcome>> {
-        Box::pin(async move {
-            let args = Arc::unwrap_or_clone(self.args);
-            if self.stream {
-                ops::dispatch(&self.client, &self.op, args).await
+        let (session, op) = (client.clone(), op.to_string());
+        let run = Box::pin(async move {
+            if stream {
+                ops::dispatch(&session, &op, args).await
             } else {
-                ops::invoke(&self.client, &self.op, args).await
+                ops::invoke(&session, &op, args).await
             }
-        })
+        });
+        let call = Call {
+            client: client.clone(),
+            kind,
+        };
+        Ok((call, run))
     }
 
     /// The outcome as Python sees it: the result as Python objects, a Poller or Pages.
@@ -195,12 +192,23 @@ fn pwsh_kind(k: &str) -> PyResult<crate::shape::pwsh::Kind> {
     })
 }
 
-/// A `timeout=` in seconds: a finite number ≥ 0, or None.
-fn seconds(param: &str, t: Option<f64>) -> PyResult<Option<Duration>> {
-    match t {
-        None => Ok(None),
-        Some(t) if t.is_finite() && t >= 0.0 => Ok(Some(Duration::from_secs_f64(t))),
-        Some(t) => Err(to_py(Error::invalid_param(
+/// A `timeout=` as the facades take it: None, or a number of seconds ≥ 0. A bool is refused although
+/// Python counts it an int, and so is anything else that is not an int or a float.
+fn seconds(param: &str, t: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
+    let Some(t) = t.filter(|t| !t.is_none()) else {
+        return Ok(None);
+    };
+    if t.is_instance_of::<PyBool>()
+        || !(t.is_instance_of::<PyInt>() || t.is_instance_of::<PyFloat>())
+    {
+        return Err(PyTypeError::new_err(format!(
+            "{param} must be a number of seconds, not {}",
+            t.get_type().name()?
+        )));
+    }
+    match t.extract::<f64>()? {
+        t if t.is_finite() && t >= 0.0 => Ok(Some(t)),
+        t => Err(to_py(Error::invalid_param(
             param,
             format!("{param} must be a number of seconds ≥ 0, not {t}"),
         ))),
@@ -331,10 +339,11 @@ impl Poller {
     fn result(
         &self,
         py: Python<'_>,
-        timeout: Option<f64>,
+        timeout: Option<&Bound<'_, PyAny>>,
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let limit = seconds("timeout", timeout)?;
+        let timeout = seconds("timeout", timeout)?;
+        let limit = timeout.map(Duration::from_secs_f64);
         let progress = progress.map(|factory| Progress {
             factory,
             label: "operation",
@@ -350,9 +359,10 @@ impl Poller {
     fn result_async<'py>(
         &self,
         py: Python<'py>,
-        timeout: Option<f64>,
+        timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let limit = seconds("timeout", timeout)?;
+        let timeout = seconds("timeout", timeout)?;
+        let limit = timeout.map(Duration::from_secs_f64);
         let fut = self.finish();
         awaitable(py, async move {
             let value = within(limit, timeout, "operation", fut)

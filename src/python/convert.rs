@@ -29,6 +29,9 @@ pub fn arguments(op: &str, args: &Bound<'_, PyDict>) -> PyResult<Value> {
         if facade_only(&key) {
             continue;
         }
+        if key == "tags" {
+            check_tags(&item)?;
+        }
         let value = json(&item).map_err(|why| match why {
             Refused::Type(why) => PyTypeError::new_err(format!("{op}: {key}: {why}")),
             Refused::Python(e) => e,
@@ -36,6 +39,24 @@ pub fn arguments(op: &str, args: &Bound<'_, PyDict>) -> PyResult<Value> {
         out.insert(key.into_owned(), value);
     }
     Ok(Value::Object(out))
+}
+
+/// Tags are name → string, as `--tags a=b` gives them; a dict with anything else is a TypeError before
+/// sending. (A non-dict is reported by the command, naming the parameter.)
+fn check_tags(tags: &Bound<'_, PyAny>) -> PyResult<()> {
+    let Ok(tags) = tags.cast::<PyDict>() else {
+        return Ok(());
+    };
+    for (k, v) in tags.iter() {
+        if !(k.is_instance_of::<PyString>() && v.is_instance_of::<PyString>()) {
+            return Err(PyTypeError::new_err(format!(
+                "tags: each tag must map a string name to a string value, not {}: {}",
+                k.repr()?,
+                v.get_type().name()?
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Why a value cannot be passed: it has no JSON form (said as `json.dumps` says it), or Python raised.
