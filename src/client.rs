@@ -478,7 +478,7 @@ impl TokenProvider for SingleLogin<'_> {
 }
 
 /// Encodes a query value, leaving `/` and `$` readable as ARM clients send them.
-fn encode_query(v: &str) -> String {
+fn encode_query(v: &str) -> std::borrow::Cow<'_, str> {
     use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
     const QUERY: &AsciiSet = &CONTROLS
         .add(b' ')
@@ -492,7 +492,8 @@ fn encode_query(v: &str) -> String {
         .add(b'>')
         .add(b'\'')
         .add(b'?');
-    utf8_percent_encode(v, QUERY).to_string()
+    // Borrowed when nothing needs encoding (api-versions, most values).
+    utf8_percent_encode(v, QUERY).into()
 }
 
 fn ok_json(resp: Response) -> Result<Value> {

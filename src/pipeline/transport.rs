@@ -15,17 +15,19 @@ impl Policy for Transport {
         req: &mut Request,
         _next: &[Arc<dyn Policy>],
     ) -> Result<Response> {
-        let mut builder = self
+        // A request made whole (its headers set as they are, not merged one by one into an empty map);
+        // `req` stays for a retry.
+        let mut request = reqwest::Request::new(req.method.clone(), req.url.clone());
+        *request.headers_mut() = req.headers.clone();
+        *request.body_mut() = req.body.clone().map(reqwest::Body::from);
+        let mut resp = self
             .0
             .client()?
-            .request(req.method.clone(), req.url.clone())
-            .headers(req.headers.clone());
-        if let Some(body) = &req.body {
-            builder = builder.body(body.clone());
-        }
-        let resp = builder.send().await.map_err(|e| classify(&e, req))?;
+            .execute(request)
+            .await
+            .map_err(|e| classify(&e, req))?;
         let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
+        let headers = std::mem::take(resp.headers_mut());
         let body = resp.bytes().await.map_err(|e| {
             Error::new(
                 ErrorKind::ServiceResponse,

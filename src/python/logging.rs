@@ -15,6 +15,7 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 const QUIET: [&str; 9] = [
@@ -43,10 +44,16 @@ pub fn install(py: Python<'_>) {
     connect_if_loaded(py);
 }
 
+/// Set when a record went to pyo3-log, whose cache of Python's levels only changes then: the next call
+/// brings `log`'s level in step (a cache lookup that every call would otherwise pay).
+static RESYNC: AtomicBool = AtomicBool::new(false);
+
 /// Connects to Python logging if a program has imported it, and keeps `log`'s level in step with it.
 pub fn connect_if_loaded(py: Python<'_>) {
     if let Some(connected) = CONNECTED.get() {
-        sync_max_level(connected.as_ref());
+        if RESYNC.swap(false, Ordering::Relaxed) {
+            sync_max_level(connected.as_ref());
+        }
         return;
     }
     static MODULES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
@@ -119,6 +126,7 @@ impl log::Log for Bridge {
         };
         if let Some(logger) = logger {
             logger.log(record);
+            RESYNC.store(true, Ordering::Relaxed);
         }
     }
 
