@@ -456,8 +456,8 @@ def report(rows: List[Row], args: argparse.Namespace, venv: Path, elapsed: float
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} in {elapsed:.0f} s. "
         "Both sides of every row ran in the same run against the same embedded emulator (HTTPS on loopback); "
         f"figures are medians over repeated runs ({args.repeats} fresh processes per start-up/paging figure, "
-        f"{args.calls} calls per per-call figure, taken in {CALL_ROUNDS} rounds that alternate the sides, each "
-        "side in a fresh process of its own after 10 untimed calls; "
+        f"{args.calls} calls per per-call figure, taken in {CALL_ROUNDS} rounds (galleryshare and the floor back to "
+        "back, in turn first, then the SDK), each side in a fresh process of its own after 10 untimed calls; "
         f"{args.repeats} rounds of fan-out).",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
