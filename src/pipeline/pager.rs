@@ -39,7 +39,8 @@ impl Pager {
         let head: Head = if body.is_empty() {
             Head::default()
         } else {
-            serde_json::from_slice(&body).map_err(unreadable_json)?
+            serde_json::from_str(crate::shape::cli::utf8(&body).map_err(unreadable_json)?)
+                .map_err(unreadable_json)?
         };
         self.next = link(head.next_link.as_ref())?;
         if !head.value_is_array {

@@ -51,10 +51,16 @@ pub fn from_slice<B: Build>(json: &[u8], layout: Layout, b: B) -> serde_json::Re
     if json.is_empty() {
         return b.null().map_err(de::Error::custom);
     }
-    let mut de = serde_json::Deserializer::from_slice(json);
+    let mut de = serde_json::Deserializer::from_str(utf8(json)?);
     let node = Seed::new(b, layout).deserialize(&mut de)?;
     de.end()?;
     Ok(node)
+}
+
+/// A body as text. JSON is UTF-8; checked here in one pass over the body, serde then takes each string
+/// as it is instead of checking it again (which reading the bytes does, string by string).
+pub fn utf8(json: &[u8]) -> serde_json::Result<&str> {
+    std::str::from_utf8(json).map_err(|e| de::Error::custom(format!("the body is not UTF-8 ({e})")))
 }
 
 /// The items of one page of an ARM list (`{"value": [...], ...}`), each read into `layout`, appended
@@ -65,7 +71,7 @@ pub fn page_items<B: Build>(
     b: B,
     out: &mut Vec<B::Node>,
 ) -> serde_json::Result<()> {
-    let mut de = serde_json::Deserializer::from_slice(json);
+    let mut de = serde_json::Deserializer::from_str(utf8(json)?);
     (&mut de).deserialize_map(PageItems {
         b,
         mode: layout.mode(),
@@ -583,6 +589,8 @@ mod tests {
             Value::Null
         );
         assert!(from_slice(b"{} x", Layout::Cli, ValueBuild).is_err());
+        let not_utf8 = from_slice(b"{\"a\": \"\xff\"}", Layout::Cli, ValueBuild).unwrap_err();
+        assert!(not_utf8.to_string().contains("not UTF-8"), "{not_utf8}");
     }
 
     #[test]
