@@ -35,7 +35,7 @@ FAN_RG, FAN_GALLERIES = "benchFan", 200
 PAGE_RG, PAGE_GALLERY, PAGE_IMAGE, PAGE_ITEMS = "benchPaging", "pagingGallery", "pagingImage", 10_000
 # The Azure reference in this repo does not state Compute's page size for image versions; 100 is assumed.
 AZURE_PAGE_SIZE = 100
-CALL_ROUNDS = 10  # per-call figures: rounds of galleryshare and the floor back to back, then the SDK (host speed drifts)
+CALL_ROUNDS = 20  # per-call figures: rounds of galleryshare and the floor back to back, then the SDK (host speed drifts)
 CALL_CASES = ("sig.show", "sig.list_shared", "image_version.show_shared")  # defined in child.py `call_case`
 
 
