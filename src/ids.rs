@@ -302,10 +302,10 @@ impl ResourceId {
     /// Parses `/subscriptions/{s}[/resourceGroups/{rg}[/providers/{ns}/{type}/{name}[/{type}/{name}…]]]`,
     /// case-insensitively on the fixed words, as ARM does.
     pub fn parse(id: &str) -> Option<ResourceId> {
-        if !id.strip_prefix('/')?.split('/').all(plain_id_segment) {
+        if !segments(id.strip_prefix('/')?).all(plain_id_segment) {
             return None;
         }
-        let mut it = id.strip_prefix('/')?.split('/');
+        let mut it = segments(id.strip_prefix('/')?);
         if !it.next()?.eq_ignore_ascii_case("subscriptions") {
             return None;
         }

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, Generator, Iterator, Optional
 from . import _core
 from ._cloud import Cloud
 from ._progress import Progress
-from ._tables import ResultDict, ResultList, result_table
+from ._tables import result_table
 from .exceptions import ValidationError
 
 
@@ -162,19 +162,15 @@ class Session:
         if query is not None or then is not None:
             return self._run(self.command(op, args, query, None, then), bool(args.get("stream")))
         # Most calls: nothing to apply to the result, so a Command is made only for an error, a poller or
-        # pages, and `result_table` is done inline (~7k instructions of a ~200k call otherwise).
+        # pages (~7k instructions of a ~200k call otherwise).
         try:
             out = self.native.invoke(op, args, None, bool(args.get("stream")), args.get("timeout"), self._display)
         except ValidationError as e:
             raise self.command(op, args, None, None, None).renamed(e) from None
         cls = type(out)
-        if cls is dict:
-            return ResultDict(out)
-        if cls is list:
-            return ResultList(out)
-        if cls is _core.Pages or cls is _core.Poller:
+        if cls is _core.Pages or cls is _core.Poller:  # final classes: `is` is isinstance, cheaper
             return self._wrap(out, self.command(op, args, None, None, None))
-        return out
+        return result_table(out)
 
     def call_pwsh(self, op: str, args: Dict[str, Any], kind: Optional[str], *,
                   then: Optional[Callable[[Any], Any]] = None) -> Any:

@@ -71,12 +71,11 @@ impl Client {
     ) -> PyResult<Py<PyAny>> {
         super::connect_if_loaded(py);
         let (call, fut) = Call::new(&self.inner, op, args, pwsh, stream)?;
-        let timeout = seconds("timeout", timeout)?;
-        let limit = timeout.map(Duration::from_secs_f64);
+        let limit = seconds("timeout", timeout)?;
         let progress = progress.map(|factory| Progress { factory, label: op });
         match wait(py, fut, limit, progress)? {
             Some(outcome) => call.to_py_result(py, outcome.map_err(to_py)?),
-            None => Err(to_py(timed_out("call", timeout))),
+            None => Err(to_py(timed_out("call", limit))),
         }
     }
 
@@ -93,10 +92,9 @@ impl Client {
     ) -> PyResult<Bound<'py, PyAny>> {
         super::connect_if_loaded(py);
         let (call, fut) = Call::new(&self.inner, op, args, pwsh, stream)?;
-        let timeout = seconds("timeout", timeout)?;
-        let limit = timeout.map(Duration::from_secs_f64);
+        let limit = seconds("timeout", timeout)?;
         awaitable(py, async move {
-            let outcome = within(limit, timeout, "call", fut).await;
+            let outcome = within(limit, "call", fut).await;
             Python::attach(|py| call.to_py_result(py, outcome.map_err(to_py)?))
         })
     }
@@ -194,7 +192,7 @@ fn pwsh_kind(k: &str) -> PyResult<crate::shape::pwsh::Kind> {
 
 /// A `timeout=` as the facades take it: None, or a number of seconds ≥ 0. A bool is refused although
 /// Python counts it an int, and so is anything else that is not an int or a float.
-fn seconds(param: &str, t: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
+fn seconds(param: &str, t: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
     let Some(t) = t.filter(|t| !t.is_none()) else {
         return Ok(None);
     };
@@ -207,7 +205,7 @@ fn seconds(param: &str, t: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
         )));
     }
     match t.extract::<f64>()? {
-        t if t.is_finite() && t >= 0.0 => Ok(Some(t)),
+        t if t.is_finite() && t >= 0.0 => Ok(Some(Duration::from_secs_f64(t))),
         t => Err(to_py(Error::invalid_param(
             param,
             format!("{param} must be a number of seconds ≥ 0, not {t}"),
@@ -215,12 +213,12 @@ fn seconds(param: &str, t: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
     }
 }
 
-fn timed_out(what: &str, timeout: Option<f64>) -> Error {
+fn timed_out(what: &str, limit: Option<Duration>) -> Error {
     Error::new(
         crate::error::ErrorKind::Timeout,
         format!(
             "The {what} did not finish within {} seconds.",
-            timeout.unwrap_or_default()
+            limit.unwrap_or_default().as_secs_f64()
         ),
     )
 }
@@ -228,7 +226,6 @@ fn timed_out(what: &str, timeout: Option<f64>) -> Error {
 /// Runs `fut`, cancelling it after `limit`.
 async fn within<T>(
     limit: Option<Duration>,
-    timeout: Option<f64>,
     what: &str,
     fut: impl std::future::Future<Output = crate::error::Result<T>>,
 ) -> crate::error::Result<T> {
@@ -236,7 +233,7 @@ async fn within<T>(
         None => fut.await,
         Some(l) => tokio::time::timeout(l, fut)
             .await
-            .unwrap_or_else(|_| Err(timed_out(what, timeout))),
+            .unwrap_or_else(|_| Err(timed_out(what, limit))),
     }
 }
 
@@ -342,15 +339,14 @@ impl Poller {
         timeout: Option<&Bound<'_, PyAny>>,
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let timeout = seconds("timeout", timeout)?;
-        let limit = timeout.map(Duration::from_secs_f64);
+        let limit = seconds("timeout", timeout)?;
         let progress = progress.map(|factory| Progress {
             factory,
             label: "operation",
         });
         match wait(py, self.finish(), limit, progress)? {
             Some(r) => to_python(py, &r.map_err(to_py)?),
-            None => Err(to_py(timed_out("operation", timeout))),
+            None => Err(to_py(timed_out("operation", limit))),
         }
     }
 
@@ -361,13 +357,10 @@ impl Poller {
         py: Python<'py>,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let timeout = seconds("timeout", timeout)?;
-        let limit = timeout.map(Duration::from_secs_f64);
+        let limit = seconds("timeout", timeout)?;
         let fut = self.finish();
         awaitable(py, async move {
-            let value = within(limit, timeout, "operation", fut)
-                .await
-                .map_err(to_py)?;
+            let value = within(limit, "operation", fut).await.map_err(to_py)?;
             Python::attach(|py| to_python(py, &value))
         })
     }

@@ -5,7 +5,6 @@
 
 use crate::shape::build::Build;
 use pyo3::exceptions::PyTypeError;
-use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use pyo3::IntoPyObject;
@@ -21,20 +20,8 @@ fn facade_only(key: &str) -> bool {
 /// A command's arguments: every entry of `args` but the facade's own, as JSON values. A value JSON
 /// cannot carry is a TypeError naming the command and the argument.
 pub fn arguments(op: &str, args: &Bound<'_, PyDict>) -> PyResult<Value> {
-    let py = args.py();
-    // A facade's own keys are its parameter names, which Python interns: found by identity first, without
-    // copying the name out (the check by value below still catches any other string of the same text).
-    let own = [
-        intern!(py, "self"),
-        intern!(py, "query"),
-        intern!(py, "stream"),
-        intern!(py, "timeout"),
-    ];
     let mut out = Map::with_capacity(args.len());
     for (key, item) in args.iter() {
-        if own.iter().any(|k| key.is(k)) {
-            continue;
-        }
         let key = key
             .cast_into::<PyString>()
             .map_err(|_| PyTypeError::new_err(format!("{op}: argument names must be strings")))?;
