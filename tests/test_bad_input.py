@@ -43,6 +43,7 @@ AZ = [
      VE, "address_prefixes"),
     ("unknown keyword", lambda az: az.sig.create(**G, permission="groups"), VE, "permission"),
     ("missing gallery_name", lambda az: az.sig.show(resource_group="rg"), VE, "gallery_name"),
+    ("gallery_name is None", lambda az: az.sig.show(resource_group="rg", gallery_name=None), VE, "gallery_name"),
     ("exclude_from_latest is a str", lambda az: az.sig.image_version.create(**V, managed_image="m",
                                                                              exclude_from_latest="no"),
      VE, "exclude_from_latest"),

@@ -17,18 +17,22 @@ fn facade_only(key: &str) -> bool {
     matches!(key, "self" | "query" | "stream" | "timeout")
 }
 
-/// A command's arguments: every entry of `args` but the facade's own, as JSON values. A value JSON
-/// cannot carry is a TypeError naming the command and the argument.
+/// A command's arguments: every entry of `args` but the facade's own and those set to None, as JSON
+/// values. A None is an argument not given: a facade passes every one of its parameters, and the
+/// operations read an absent argument as its default. A value JSON cannot carry is a TypeError naming
+/// the command and the argument.
 pub fn arguments(op: &str, args: &Bound<'_, PyDict>) -> PyResult<Value> {
     let mut out = Map::with_capacity(args.len());
     for (key, item) in args.iter() {
+        if item.is_none() {
+            continue;
+        }
         let key = key
             .cast_into::<PyString>()
             .map_err(|_| PyTypeError::new_err(format!("{op}: argument names must be strings")))?;
-        let key = key.to_cow()?;
-        if facade_only(&key) {
+        let Some(key) = argument_name(&key)? else {
             continue;
-        }
+        };
         if key == "tags" {
             check_tags(&item)?;
         }
@@ -36,9 +40,45 @@ pub fn arguments(op: &str, args: &Bound<'_, PyDict>) -> PyResult<Value> {
             Refused::Type(why) => PyTypeError::new_err(format!("{op}: {key}: {why}")),
             Refused::Python(e) => e,
         })?;
-        out.insert(key.into_owned(), value);
+        out.insert(key, value);
     }
     Ok(Value::Object(out))
+}
+
+/// Most names kept in `NAMES`; the table starts over when full.
+const NAMES_MAX: usize = 1024;
+
+thread_local! {
+    /// Argument names by the identity of their str, with None for the facade's own. A facade passes its
+    /// `locals()`, whose keys are its code's own str objects, the same on every call; reading a str's text
+    /// costs a copy through a bytes object on the 3.9 limited API, looking it up here a hash of a pointer.
+    /// Each str is held while it is a key, so its address cannot be reused for another.
+    static NAMES: std::cell::RefCell<rustc_hash::FxHashMap<usize, (Py<PyString>, Option<Box<str>>)>> =
+        std::cell::RefCell::default();
+}
+
+/// An argument's name as text, or None for a key that is the facade's business (see `facade_only`).
+fn argument_name(key: &Bound<'_, PyString>) -> PyResult<Option<String>> {
+    // Only exact str objects are kept: a subclass could carry state of its own.
+    if !key.is_exact_instance_of::<PyString>() {
+        let key = key.to_cow()?;
+        return Ok((!facade_only(&key)).then(|| key.into_owned()));
+    }
+    NAMES.with(|names| {
+        // Reading a str's text and dropping an exact str run no Python code: never re-entered.
+        let mut names = names.borrow_mut();
+        let id = key.as_ptr() as usize;
+        if let Some((_, name)) = names.get(&id) {
+            return Ok(name.as_deref().map(str::to_string));
+        }
+        let text = key.to_cow()?;
+        let name = (!facade_only(&text)).then(|| Box::<str>::from(text));
+        if names.len() >= NAMES_MAX {
+            names.clear();
+        }
+        names.insert(id, (key.clone().unbind(), name.clone()));
+        Ok(name.map(String::from))
+    })
 }
 
 /// Tags are name → string, as `--tags a=b` gives them; a dict with anything else is a TypeError before
