@@ -40,6 +40,19 @@ def test_a_panic_in_a_plain_call_is_an_exception_and_the_interpreter_goes_on():
     assert out.stdout.split("\n")[:2] == ["PanicException caught", "still alive"]
 
 
+def test_a_dropped_client_is_collected_although_its_native_caller_refers_back_to_it():
+    """The blocking session's ``call`` is a native object holding the session (a cycle): the GC must see it."""
+    import gc
+    import weakref
+
+    az = gs.Az()
+    assert type(az._s.call) is _core.Caller
+    session = weakref.ref(az._s)
+    del az
+    gc.collect()
+    assert session() is None
+
+
 def test_unknown_panic_place_is_a_value_error():
     with pytest.raises(ValueError, match="place"):
         _core._panic_for_test("nowhere")

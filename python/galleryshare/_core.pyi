@@ -4,7 +4,7 @@ from typing import Any, Awaitable, Dict, List, Optional, Tuple
 
 from typing_extensions import final
 
-__all__ = ["Client", "Emulator", "Pages", "Poller", "_panic_for_test", "_shape_for_test", "__version__", "cloud_named", "default_seed_json", "shape_pwsh"]
+__all__ = ["Caller", "Client", "Emulator", "Pages", "Poller", "_panic_for_test", "_shape_for_test", "__version__", "cloud_named", "default_seed_json", "shape_pwsh"]
 __version__: str
 
 @final
@@ -24,6 +24,11 @@ class Client:
     ) -> Awaitable["Any | Poller | Pages"]: ...
     def register_credential(self, credential: Any) -> str: ...
     def resume(self, token: str) -> "Poller": ...
+
+@final
+class Caller:
+    def __new__(cls, client: Client, session: Any, display: Optional[Any], tables: Tuple[type, type]) -> "Caller": ...
+    def __call__(self, op: str, args: Dict[str, Any], query: Optional[str] = None, *, then: Optional[Any] = None) -> Any: ...
 
 @final
 class Poller:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, Generator, Iterator, Optional
 from . import _core
 from ._cloud import Cloud
 from ._progress import Progress
-from ._tables import result_table
+from ._tables import ResultDict, ResultList, result_table
 from .exceptions import ValidationError
 
 
@@ -153,24 +153,32 @@ class Session:
         #: Set by the PowerShell mirror: (op, CLI dest name) -> the cmdlet's parameter name.
         self.param_name: Optional[Callable[[str, str], str]] = None
         self.native = _core.Client(cloud._json(), dict(api_versions or {}), aux_separator)
+        self._bind_call()
 
     # ---- how commands run (overridden by the asyncio session) ----------------------------------------
+
+    def _bind_call(self) -> None:
+        """Binds ``call`` to `_core.Caller`: the same method in native code for a call with no query and
+        nothing to apply whose result is finished (nearly every call), which runs no Python frame here. It
+        hands any other call to ``Session.call`` below, a poller or pages to `_settle`, an error to
+        `_renamed`."""
+        self.call = _core.Caller(self.native, self, self._display,  # type: ignore[method-assign]
+                                 (ResultDict, ResultList))
 
     def call(self, op: str, args: Dict[str, Any], query: Optional[str] = None, *,
              then: Optional[Callable[[Any], Any]] = None) -> Any:
         """Runs a command with the CLI shape; ``stream=True`` and ``timeout=`` in ``args`` are honoured."""
-        if query is not None or then is not None:
-            return self._run(self.command(op, args, query, None, then), bool(args.get("stream")))
-        # Most calls: nothing to apply to the result, so a Command is made only for an error, a poller or
-        # pages (~7k instructions of a ~200k call otherwise).
-        try:
-            out = self.native.invoke(op, args, None, bool(args.get("stream")), args.get("timeout"), self._display)
-        except ValidationError as e:
-            raise self.command(op, args, None, None, None).renamed(e) from None
-        cls = type(out)
-        if cls is _core.Pages or cls is _core.Poller:  # final classes: `is` is isinstance, cheaper
-            return self._wrap(out, self.command(op, args, None, None, None))
-        return result_table(out)
+        return self._run(self.command(op, args, query, None, then), bool(args.get("stream")))
+
+    def _settle(self, op: str, args: Dict[str, Any], out: Any) -> Any:
+        """A plain call's result that is not finished (see `_bind_call`): a pager or a poller."""
+        return self._wrap(out, self.command(op, args, None, None, None))
+
+    def _renamed(self, op: str, args: Dict[str, Any], e: BaseException) -> BaseException:
+        """A plain call's error as ``call`` raises it (see `_bind_call`)."""
+        if isinstance(e, ValidationError):
+            return self.command(op, args, None, None, None).renamed(e)
+        return e
 
     def call_pwsh(self, op: str, args: Dict[str, Any], kind: Optional[str], *,
                   then: Optional[Callable[[Any], Any]] = None) -> Any:

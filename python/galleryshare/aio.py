@@ -112,6 +112,9 @@ class AsyncCall:
 class AsyncSession(Session):
     """Commands become awaitables (`AsyncCall`); multi-call cmdlets become coroutines."""
 
+    def _bind_call(self) -> None:
+        """Keeps ``call`` below: an asyncio call returns an awaitable, not the result."""
+
     def call(self, op: str, args: Dict[str, Any], query: Optional[str] = None, *,
              then: Optional[Callable[[Any], Any]] = None) -> Any:
         return AsyncCall(self.native, self.command(op, args, query, None, then))

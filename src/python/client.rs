@@ -2,6 +2,7 @@
 //! Arguments arrive as the facade's keyword dict and results leave as Python objects, both converted
 //! here directly (no JSON text in between).
 
+use super::convert::text_of;
 use super::convert::PyBuild;
 use super::errors::to_py;
 use super::runtime::{awaitable, block_on, wait, Progress};
@@ -16,9 +17,11 @@ use crate::shape::cli;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use parking_lot::Mutex;
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
+use pyo3::PyTraverseError;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,21 +65,15 @@ impl Client {
     fn invoke(
         &self,
         py: Python<'_>,
-        op: &str,
+        op: &Bound<'_, PyString>,
         args: &Bound<'_, PyDict>,
         pwsh: Option<&str>,
         stream: bool,
         timeout: Option<&Bound<'_, PyAny>>,
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        super::connect_if_loaded(py);
-        let (call, fut) = Call::new(&self.inner, op, args, pwsh, stream)?;
-        let limit = seconds("timeout", timeout)?;
-        let progress = progress.map(|factory| Progress { factory, label: op });
-        match wait(py, fut, limit, progress)? {
-            Some(outcome) => call.to_py_result(py, outcome.map_err(to_py)?),
-            None => Err(to_py(timed_out("call", limit))),
-        }
+        let op = text_of(op)?;
+        invoke(py, &self.inner, &op, args, pwsh, stream, timeout, progress)
     }
 
     /// `invoke` as an asyncio awaitable (same arguments but `progress`).
@@ -84,14 +81,14 @@ impl Client {
     fn invoke_async<'py>(
         &self,
         py: Python<'py>,
-        op: &str,
+        op: &Bound<'_, PyString>,
         args: &Bound<'_, PyDict>,
         pwsh: Option<&str>,
         stream: bool,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         super::connect_if_loaded(py);
-        let (call, fut) = Call::new(&self.inner, op, args, pwsh, stream)?;
+        let (call, fut) = Call::new(&self.inner, &text_of(op)?, args, pwsh, stream)?;
         let limit = seconds("timeout", timeout)?;
         awaitable(py, async move {
             let outcome = within(limit, "call", fut).await;
@@ -117,6 +114,139 @@ impl Client {
             "<galleryshare._core.Client cloud={:?}>",
             self.inner.cloud.name
         )
+    }
+}
+
+/// Runs command `op` and waits (`Client.invoke`, `Caller`).
+#[allow(clippy::too_many_arguments)]
+fn invoke(
+    py: Python<'_>,
+    client: &Arc<CoreClient>,
+    op: &str,
+    args: &Bound<'_, PyDict>,
+    pwsh: Option<&str>,
+    stream: bool,
+    timeout: Option<&Bound<'_, PyAny>>,
+    progress: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    super::connect_if_loaded(py);
+    let (call, fut) = Call::new(client, op, args, pwsh, stream)?;
+    let limit = seconds("timeout", timeout)?;
+    let progress = progress.map(|factory| Progress { factory, label: op });
+    match wait(py, fut, limit, progress)? {
+        Some(outcome) => call.to_py_result(py, outcome.map_err(to_py)?),
+        None => Err(to_py(timed_out("call", limit))),
+    }
+}
+
+/// `Session.call` of the blocking facades, in native code for the calls that need nothing but the
+/// core's result (no query, nothing to apply, a finished value: nearly every call), so these run no
+/// Python frame of the session's (~3.5k instructions of a ~185k `sig.show`). A call with a query or
+/// `then=` is handed to the session's own `call`; a poller or pages to its `_settle`, an error to its
+/// `_renamed`, as the Python path would have them.
+#[pyclass(module = "galleryshare._core")]
+pub struct Caller {
+    client: Arc<CoreClient>,
+    /// The session, which holds this caller: a cycle, hence the GC hooks below.
+    session: Option<Py<PyAny>>,
+    /// What makes a call's progress display, if it shows one (`Progress.factory`).
+    display: Option<Py<PyAny>>,
+    /// The classes a finished dict or list result is returned as, as `result_table` returns them
+    /// (`ResultDict`, `ResultList`).
+    tables: (Py<PyAny>, Py<PyAny>),
+}
+
+#[pymethods]
+impl Caller {
+    #[new]
+    fn new(
+        client: &Bound<'_, Client>,
+        session: Py<PyAny>,
+        display: Option<Py<PyAny>>,
+        tables: (Py<PyAny>, Py<PyAny>),
+    ) -> Self {
+        Caller {
+            client: client.get().inner.clone(),
+            session: Some(session),
+            display,
+            tables,
+        }
+    }
+
+    /// `Session.call(op, args, query=None, *, then=None)`.
+    #[pyo3(signature = (op, args, query=None, *, then=None))]
+    fn __call__(
+        &self,
+        py: Python<'_>,
+        op: &Bound<'_, PyString>,
+        args: &Bound<'_, PyDict>,
+        query: Option<&Bound<'_, PyAny>>,
+        then: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let Some(session) = &self.session else {
+            return Err(PyRuntimeError::new_err("this session has been collected"));
+        };
+        let session = session.bind(py);
+        if query.is_some() || then.is_some() {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("then", then)?;
+            let call = session.get_type().getattr("call")?;
+            return Ok(call
+                .call((session, op, args, query), Some(&kwargs))?
+                .unbind());
+        }
+        let stream = match args.get_item(pyo3::intern!(py, "stream"))? {
+            Some(s) => s.is_truthy()?,
+            None => false,
+        };
+        let timeout = args.get_item(pyo3::intern!(py, "timeout"))?;
+        let display = self.display.as_ref().map(|d| d.bind(py));
+        let text = text_of(op)?;
+        match invoke(
+            py,
+            &self.client,
+            &text,
+            args,
+            None,
+            stream,
+            timeout.as_ref(),
+            display,
+        ) {
+            Ok(out) => {
+                let out = out.into_bound(py);
+                let settled = if out.is_exact_instance_of::<PyDict>() {
+                    self.tables.0.bind(py).call1((out,))?
+                } else if out.is_exact_instance_of::<PyList>() {
+                    self.tables.1.bind(py).call1((out,))?
+                } else if out.is_exact_instance_of::<Pages>()
+                    || out.is_exact_instance_of::<Poller>()
+                {
+                    session.call_method1("_settle", (op, args, out))?
+                } else {
+                    out
+                };
+                Ok(settled.unbind())
+            }
+            Err(e) => {
+                let e = session.call_method1("_renamed", (op, args, e.into_value(py)))?;
+                Err(PyErr::from_value(e))
+            }
+        }
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.session)?;
+        visit.call(&self.display)?;
+        visit.call(&self.tables.0)?;
+        visit.call(&self.tables.1)
+    }
+
+    fn __clear__(&mut self) {
+        self.session = None;
+    }
+
+    fn __repr__(&self) -> String {
+        "<galleryshare._core.Caller>".to_string()
     }
 }
 

@@ -30,9 +30,10 @@ pub fn arguments(op: &str, args: &Bound<'_, PyDict>) -> PyResult<Value> {
         let key = key
             .cast_into::<PyString>()
             .map_err(|_| PyTypeError::new_err(format!("{op}: argument names must be strings")))?;
-        let Some(key) = argument_name(&key)? else {
+        let key = text_of(&key)?;
+        if facade_only(&key) {
             continue;
-        };
+        }
         if key == "tags" {
             check_tags(&item)?;
         }
@@ -45,39 +46,39 @@ pub fn arguments(op: &str, args: &Bound<'_, PyDict>) -> PyResult<Value> {
     Ok(Value::Object(out))
 }
 
-/// Most names kept in `NAMES`; the table starts over when full.
-const NAMES_MAX: usize = 1024;
+/// Most strs kept in `TEXTS`; the table starts over when full.
+const TEXTS_MAX: usize = 1024;
+
+/// A str held (so its address is not reused while it is a key) and its text.
+type Text = (Py<PyString>, Box<str>);
 
 thread_local! {
-    /// Argument names by the identity of their str, with None for the facade's own. A facade passes its
-    /// `locals()`, whose keys are its code's own str objects, the same on every call; reading a str's text
-    /// costs a copy through a bytes object on the 3.9 limited API, looking it up here a hash of a pointer.
-    /// Each str is held while it is a key, so its address cannot be reused for another.
-    static NAMES: std::cell::RefCell<rustc_hash::FxHashMap<usize, (Py<PyString>, Option<Box<str>>)>> =
+    /// The text of strs by their identity. A facade passes its command's name and its `locals()`, whose
+    /// keys are its code's own str objects, the same on every call; reading a str's text costs a copy
+    /// through a bytes object on the 3.9 limited API, looking it up here a hash of a pointer.
+    static TEXTS: std::cell::RefCell<rustc_hash::FxHashMap<usize, Text>> =
         std::cell::RefCell::default();
 }
 
-/// An argument's name as text, or None for a key that is the facade's business (see `facade_only`).
-fn argument_name(key: &Bound<'_, PyString>) -> PyResult<Option<String>> {
-    // Only exact str objects are kept: a subclass could carry state of its own.
-    if !key.is_exact_instance_of::<PyString>() {
-        let key = key.to_cow()?;
-        return Ok((!facade_only(&key)).then(|| key.into_owned()));
+/// A command's or an argument's name as text (see `TEXTS`).
+pub fn text_of(s: &Bound<'_, PyString>) -> PyResult<String> {
+    // Only exact strs are kept: a subclass could carry state of its own.
+    if !s.is_exact_instance_of::<PyString>() {
+        return Ok(s.to_cow()?.into_owned());
     }
-    NAMES.with(|names| {
+    TEXTS.with(|texts| {
         // Reading a str's text and dropping an exact str run no Python code: never re-entered.
-        let mut names = names.borrow_mut();
-        let id = key.as_ptr() as usize;
-        if let Some((_, name)) = names.get(&id) {
-            return Ok(name.as_deref().map(str::to_string));
+        let mut texts = texts.borrow_mut();
+        let id = s.as_ptr() as usize;
+        if let Some((_, text)) = texts.get(&id) {
+            return Ok(text.to_string());
         }
-        let text = key.to_cow()?;
-        let name = (!facade_only(&text)).then(|| Box::<str>::from(text));
-        if names.len() >= NAMES_MAX {
-            names.clear();
+        let text = s.to_cow()?.into_owned();
+        if texts.len() >= TEXTS_MAX {
+            texts.clear();
         }
-        names.insert(id, (key.clone().unbind(), name.clone()));
-        Ok(name.map(String::from))
+        texts.insert(id, (s.clone().unbind(), text.as_str().into()));
+        Ok(text)
     })
 }
 

@@ -18,6 +18,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install(m.py());
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<client::Client>()?;
+    m.add_class::<client::Caller>()?;
     m.add_class::<client::Poller>()?;
     m.add_class::<client::Pages>()?;
     m.add_function(wrap_pyfunction!(client::cloud_named, m)?)?;
