@@ -163,13 +163,13 @@ impl Client {
         secret: &str,
     ) -> Result<Vec<Subscription>> {
         self.check_authority()?;
-        let cred: Arc<dyn Credential> = Arc::new(ClientSecret::new(
+        let cred: Arc<dyn Credential> = Arc::new(Cached::new(ClientSecret::new(
             &self.cloud,
             self.http.clone(),
             tenant,
             client_id,
             secret,
-        )?);
+        )?));
         self.login(tenant, client_id, PrincipalKind::ServicePrincipal, cred)
             .await
     }
@@ -182,13 +182,13 @@ impl Client {
         pem: &str,
     ) -> Result<Vec<Subscription>> {
         self.check_authority()?;
-        let cred: Arc<dyn Credential> = Arc::new(ClientCertificate::new(
+        let cred: Arc<dyn Credential> = Arc::new(Cached::new(ClientCertificate::new(
             &self.cloud,
             self.http.clone(),
             tenant,
             client_id,
             pem,
-        )?);
+        )?));
         self.login(tenant, client_id, PrincipalKind::ServicePrincipal, cred)
             .await
     }
@@ -201,13 +201,13 @@ impl Client {
         token: FederatedToken<'_>,
     ) -> Result<Vec<Subscription>> {
         self.check_authority()?;
-        let cred: Arc<dyn Credential> = Arc::new(Federated::new(
+        let cred: Arc<dyn Credential> = Arc::new(Cached::new(Federated::new(
             &self.cloud,
             self.http.clone(),
             tenant,
             client_id,
             token,
-        )?);
+        )?));
         self.login(tenant, client_id, PrincipalKind::ServicePrincipal, cred)
             .await
     }
@@ -224,11 +224,11 @@ impl Client {
         &self,
         client_id: Option<&str>,
     ) -> Result<Vec<Subscription>> {
-        let cred: Arc<dyn Credential> = Arc::new(ManagedIdentity::new(
+        let cred: Arc<dyn Credential> = Arc::new(Cached::new(ManagedIdentity::new(
             &self.cloud,
             self.http.clone(),
             client_id,
-        )?);
+        )?));
         self.login_learning_tenant(cred, None).await
     }
 

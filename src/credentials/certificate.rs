@@ -5,7 +5,7 @@
 //! PEM file with the certificate and its unencrypted RSA key, so we build the assertion from that with
 //! `jsonwebtoken`: RS256, `x5t` = SHA-1 of the certificate, `aud` = the tenant's token endpoint.
 
-use super::{client_options, identity_token, Credential};
+use super::{client_options, identity_token, ExpiringTokenSource};
 use crate::cloud::Cloud;
 use crate::error::{Error, Result};
 use async_trait::async_trait;
@@ -59,8 +59,8 @@ impl ClientCertificate {
 }
 
 #[async_trait]
-impl Credential for ClientCertificate {
-    async fn token(&self, scope: &str) -> Result<Secret> {
+impl ExpiringTokenSource for ClientCertificate {
+    async fn fetch(&self, scope: &str) -> Result<(Secret, i64)> {
         identity_token(&*self.0, scope).await
     }
 }

@@ -3,7 +3,7 @@
 //! sends a given token; `AZURE_FEDERATED_TOKEN_FILE` (AKS workload identity) names a file that is re-read
 //! as it rotates — azure_identity's `WorkloadIdentityCredential`, on our transport.
 
-use super::{client_options, first_line, identity_token, Credential};
+use super::{client_options, first_line, identity_token, ExpiringTokenSource};
 use crate::cloud::Cloud;
 use crate::error::{Error, Result};
 use async_trait::async_trait;
@@ -59,8 +59,8 @@ impl Federated {
 }
 
 #[async_trait]
-impl Credential for Federated {
-    async fn token(&self, scope: &str) -> Result<Secret> {
+impl ExpiringTokenSource for Federated {
+    async fn fetch(&self, scope: &str) -> Result<(Secret, i64)> {
         identity_token(&*self.0, scope).await
     }
 }

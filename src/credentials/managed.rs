@@ -3,7 +3,7 @@
 //! `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set (the emulator serves one), IMDS on a VM otherwise.
 //! Also the Azure CLI's login, reused (`AzureCli`): another identity the machine already has.
 
-use super::{client_options, first_line, identity_token, map_identity_error, Credential};
+use super::{client_options, first_line, identity_token, map_identity_error, ExpiringTokenSource};
 use crate::cloud::Cloud;
 use crate::error::{Error, Result};
 use async_trait::async_trait;
@@ -35,8 +35,8 @@ impl ManagedIdentity {
 }
 
 #[async_trait]
-impl Credential for ManagedIdentity {
-    async fn token(&self, scope: &str) -> Result<Secret> {
+impl ExpiringTokenSource for ManagedIdentity {
+    async fn fetch(&self, scope: &str) -> Result<(Secret, i64)> {
         identity_token(&*self.0, scope).await
     }
 }

@@ -61,8 +61,8 @@ impl ClientSecret {
 }
 
 #[async_trait]
-impl Credential for ClientSecret {
-    async fn token(&self, scope: &str) -> Result<Secret> {
+impl ExpiringTokenSource for ClientSecret {
+    async fn fetch(&self, scope: &str) -> Result<(Secret, i64)> {
         identity_token(&*self.0, scope).await
     }
 }
@@ -132,13 +132,15 @@ pub fn unverified_claims(token: &str) -> Option<serde_json::Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// A token from any azure_identity credential, its errors mapped to ours.
-async fn identity_token(cred: &dyn TokenCredential, scope: &str) -> Result<Secret> {
+/// A token from any azure_identity credential and when it expires (unix seconds), its errors mapped to
+/// ours. The credentials keep tokens too, but are asked through `Cached` all the same: reading their
+/// cache is several times the cost of `Cached`'s, on every request.
+async fn identity_token(cred: &dyn TokenCredential, scope: &str) -> Result<(Secret, i64)> {
     let token = cred
         .get_token(&[scope], None)
         .await
         .map_err(map_identity_error)?;
-    Ok(token.token)
+    Ok((token.token, token.expires_on.unix_timestamp()))
 }
 
 /// Turns an azure_identity error into ours, keeping Entra's AADSTS code and description.
