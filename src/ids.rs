@@ -227,28 +227,48 @@ pub fn plain_id_segment(s: &str) -> bool {
         |c: char| matches!(c, '?' | '#' | '%' | '\\') || c.is_whitespace() || c.is_control();
     !s.is_empty()
         && !is_dot_segment(s)
-        && if s.is_ascii() {
-            // A table: every segment of every id in every result comes through here.
-            !s.bytes().any(|b| NOT_PLAIN_ASCII[usize::from(b)])
-        } else {
-            !s.chars().any(not_plain)
-        }
+        // A table (every segment of every id in every result comes through here); only a segment
+        // with a byte the table picks, refused or not ASCII, is read char by char.
+        && (!any_byte(s, &NOT_PLAIN_OR_WIDE) || (!s.is_ascii() && !s.chars().any(not_plain)))
 }
 
-/// `plain_id_segment`'s refusals among ASCII bytes: `?`, `#`, `%`, `\`, space and the controls (which
-/// include the other ASCII whitespace).
-const NOT_PLAIN_ASCII: [bool; 128] = {
-    let mut table = [false; 128];
-    let mut b = 0;
-    while b < 128 {
-        table[b] = matches!(b as u8, b'?' | b'#' | b'%' | b'\\' | b' ') || b < 0x20 || b == 0x7f;
-        b += 1;
-    }
-    table
-};
+/// A `ByteSet` from a predicate on the byte, made at compile time.
+macro_rules! byte_set {
+    (|$b:ident| $picks:expr) => {{
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let $b = i as u8;
+            table[i] = $picks;
+            i += 1;
+        }
+        table
+    }};
+}
 
-/// Whether any character of `s` is one `f` picks. Ids and paths are checked for every object and
-/// request, and nearly all are ASCII: those are read byte by byte, without decoding UTF-8.
+/// A table of bytes: the ones it picks are `true`.
+type ByteSet = [bool; 256];
+
+/// `plain_id_segment`'s refusals among ASCII bytes — `?`, `#`, `%`, `\`, space and the controls (which
+/// include the other ASCII whitespace) — and every byte of a non-ASCII character (which the char check
+/// decides).
+const NOT_PLAIN_OR_WIDE: ByteSet = byte_set!(|b| matches!(b, b'?' | b'#' | b'%' | b'\\' | b' ')
+    || b < 0x20
+    || b == 0x7f
+    || b >= 0x80);
+
+/// `check_path`'s refusals among ASCII bytes — `?`, `#` and the controls — and every byte of a non-ASCII
+/// character (which the char check decides).
+const PATH_REFUSED_OR_WIDE: ByteSet =
+    byte_set!(|b| matches!(b, b'?' | b'#') || b < 0x20 || b == 0x7f || b >= 0x80);
+
+/// Whether any byte of `s` is one `set` picks: ids and paths are checked for every object and
+/// request, a lookup per byte.
+fn any_byte(s: &str, set: &ByteSet) -> bool {
+    s.bytes().any(|b| set[usize::from(b)])
+}
+
+/// Whether any character of `s` is one `f` picks; ASCII is read byte by byte, without decoding UTF-8.
 fn any_char(s: &str, f: impl Fn(char) -> bool) -> bool {
     if s.is_ascii() {
         s.bytes().any(|b| f(char::from(b)))
@@ -257,14 +277,14 @@ fn any_char(s: &str, f: impl Fn(char) -> bool) -> bool {
     }
 }
 
-/// The parts of `path` between its slashes, as `path.split('/')` gives them, found by a plain byte loop:
+/// The parts of `path` between its slashes, as `path.split('/')` gives them, found with `memchr`:
 /// ids and paths are split for every result object and request, and `str::split` sets up a searcher
 /// per part, which costs more than reading these short parts byte by byte.
 fn segments(path: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(path);
     std::iter::from_fn(move || {
         let r = rest?;
-        match r.bytes().position(|b| b == b'/') {
+        match memchr::memchr(b'/', r.as_bytes()) {
             Some(i) => {
                 rest = Some(&r[i + 1..]);
                 Some(&r[..i])
@@ -277,8 +297,10 @@ fn segments(path: &str) -> impl Iterator<Item = &str> {
 /// A path built for a request must keep the shape it was built with: no dot segments (which the
 /// URL parser would resolve), no query or fragment smuggled in. The last guard before `Url::parse`.
 pub fn check_path(path: &str) -> Result<()> {
-    let bad = any_char(path, |c| c == '?' || c == '#' || c.is_control())
-        || segments(path).any(is_dot_segment);
+    // A table first (a request's path is nearly always plain ASCII); chars only past a byte it picks.
+    let refused = any_byte(path, &PATH_REFUSED_OR_WIDE)
+        && any_char(path, |c| c == '?' || c == '#' || c.is_control());
+    let bad = refused || segments(path).any(is_dot_segment);
     if bad {
         return Err(Error::validation(format!(
             "Refusing to send a request to '{}': a name or id in it would change the request path.",
@@ -338,19 +360,21 @@ impl ResourceId {
     /// Called for every object with an id in every result, so it checks the id as `parse` does
     /// without building one: `/subscriptions/{s}/resourceGroups/{rg}[/providers/{ns}/{type}/{name}…]`.
     pub fn resource_group_of(id: &str) -> Option<String> {
-        // One pass over the segments: `subscriptions/{s}/resourceGroups/{rg}`, then nothing or
-        // `providers/{ns}` and (type, name) pairs — so an even count, every segment plain.
+        let rest = id.strip_prefix('/')?;
+        // Nearly every id is plain ASCII: its bytes are checked against the table in one pass (a slash
+        // is not refused), then each segment for being empty or a dot segment. An id with a byte the
+        // table picks goes segment by segment, char by char.
+        let plain: fn(&str) -> bool = if any_byte(rest, &NOT_PLAIN_OR_WIDE) {
+            plain_id_segment
+        } else {
+            |s| !s.is_empty() && !is_dot_segment(s)
+        };
+        // `subscriptions/{s}/resourceGroups/{rg}`, then nothing or `providers/{ns}` and (type, name)
+        // pairs — so an even count, every segment plain.
         let mut rg = None;
         let mut count = 0;
-        for (i, s) in segments(id.strip_prefix('/')?).enumerate() {
-            let fits = plain_id_segment(s)
-                && match i {
-                    0 => s.eq_ignore_ascii_case("subscriptions"),
-                    2 => s.eq_ignore_ascii_case("resourcegroups"),
-                    4 => s.eq_ignore_ascii_case("providers"),
-                    _ => true,
-                };
-            if !fits {
+        for (i, s) in segments(rest).enumerate() {
+            if !(plain(s) && rg_id_word(i, s)) {
                 return None;
             }
             if i == 3 {
@@ -362,6 +386,17 @@ impl ResourceId {
             return None;
         }
         rg.map(str::to_string)
+    }
+}
+
+/// Whether segment `i` of an id fits `subscriptions/{s}/resourceGroups/{rg}`, then nothing or
+/// `providers/{ns}` and (type, name) pairs (the count is checked at the end: even).
+fn rg_id_word(i: usize, s: &str) -> bool {
+    match i {
+        0 => s.eq_ignore_ascii_case("subscriptions"),
+        2 => s.eq_ignore_ascii_case("resourcegroups"),
+        4 => s.eq_ignore_ascii_case("providers"),
+        _ => true,
     }
 }
 

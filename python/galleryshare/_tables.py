@@ -16,6 +16,8 @@ def _escape(text: str) -> str:
 class Table(list):
     """A list of dicts (rows) with ``_repr_html_``; ``pandas.DataFrame(table)`` works as for any list of dicts."""
 
+    # No per-instance __dict__: a result is made and freed per call, and cheaper so (as a plain list is).
+    __slots__ = ()
     columns: Sequence[str] = ()
 
     def _columns(self) -> List[str]:
@@ -56,6 +58,8 @@ class ResultList(Table):
     """What a CLI-mirror command returns for a list: a plain ``list`` (``az ... -o json``) that also renders
     as an HTML table in Jupyter, one row per item."""
 
+    __slots__ = ()
+
     def _columns(self) -> List[str]:
         if not all(isinstance(row, dict) for row in self):
             return []
@@ -74,6 +78,8 @@ class ResultList(Table):
 class ResultDict(dict):
     """What a CLI-mirror command returns for one object: a plain ``dict`` that renders as a two-column
     HTML table (property, value) in Jupyter."""
+
+    __slots__ = ()
 
     def _repr_html_(self) -> str:
         keys = [k for k in _LEADING if k in self] + [k for k in self if k not in _LEADING]
