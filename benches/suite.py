@@ -10,6 +10,7 @@ Not part of the test run (timing targets live here, never in tests).
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
 import json
 import os
@@ -182,7 +183,7 @@ def fresh_process(args: List[str], env: Dict[str, str]) -> Dict[str, float]:
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall": wall, "cpu": cpu, **json.loads(proc.stdout)}
+    return {"wall": wall, "cpu": cpu, **ast.literal_eval(proc.stdout.decode())}
 
 
 def medians(runs: List[Dict[str, float]]) -> Dict[str, float]:

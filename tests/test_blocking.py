@@ -89,10 +89,14 @@ def test_progress_false_shows_nothing(emu, capfd):
     assert capfd.readouterr().err == ""
 
 
-def test_progress_is_off_without_tqdm(monkeypatch):
+def test_progress_is_off_without_tqdm(monkeypatch, capfd):
     monkeypatch.setattr(_progress, "_HAVE_TQDM", False)
-    assert _progress.Progress.factory(True) is None
     assert _progress.Progress.factory(False) is None
+    display = _progress.Progress.factory(True)("vm.create")
+    display.update("InProgress", 1.0)
+    display.close()
+    assert display.bar is None
+    assert capfd.readouterr().err == ""
 
 
 def test_per_call_timeout(emu, contoso):

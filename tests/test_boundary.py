@@ -53,6 +53,17 @@ def test_a_dropped_client_is_collected_although_its_native_caller_refers_back_to
     assert session() is None
 
 
+def test_import_galleryshare_loads_no_heavy_standard_modules():
+    """Start-up is a target (benches/): ``import galleryshare`` brings in its own modules only, not
+    ``typing``, ``json`` or ``re`` (annotations are for type checkers; JSON goes through the core)."""
+    code = ("import sys\nbefore = set(sys.modules)\nimport galleryshare\n"
+            "print(sorted(m for m in set(sys.modules) - before if not m.startswith('galleryshare')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    loaded = set(json.loads(out.stdout.replace("'", '"')))
+    assert not loaded & {"typing", "json", "re", "enum", "asyncio", "dataclasses", "logging", "importlib.util"}, loaded
+
+
 def test_unknown_panic_place_is_a_value_error():
     with pytest.raises(ValueError, match="place"):
         _core._panic_for_test("nowhere")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from typing import Optional, Union
-
 from . import _core
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (see `_session`)
+    from typing import Optional, Union
 
 
 class Cloud:
@@ -39,7 +40,7 @@ class Cloud:
     @classmethod
     def named(cls, name: str) -> "Cloud":
         """``AzureCloud``, ``AzureUSGovernment`` or ``AzureChinaCloud``."""
-        return cls(**json.loads(_core.cloud_named(name)))
+        return cls(**_core.cloud_named(name))
 
     def replace(self, **changes: object) -> "Cloud":
         """A copy with some endpoints changed: ``emu.cloud.replace(allow_http_loopback=True)``."""
@@ -47,9 +48,6 @@ class Cloud:
 
     def _fields(self) -> dict:
         return {slot: getattr(self, slot) for slot in self.__slots__}
-
-    def _json(self) -> str:
-        return json.dumps(self._fields())
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: a Cloud is immutable")

@@ -4,11 +4,14 @@ azure-identity environment variables, and ``credential=`` objects. Nothing here 
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Optional, Union
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: `typing` is a noticeable share of `import galleryshare`
+    from typing import Any, Dict, Optional, Union
 
 from .exceptions import ValidationError
 
-PathOrPem = Union[str, "os.PathLike[str]"]
+if TYPE_CHECKING:
+    PathOrPem = Union[str, "os.PathLike[str]"]
 
 
 def read_certificate(certificate: PathOrPem, parameter: str = "certificate") -> str:

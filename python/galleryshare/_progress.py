@@ -9,8 +9,9 @@ reach it.
 
 from __future__ import annotations
 
-import importlib.util
-from typing import Any, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: `typing` is a noticeable share of `import galleryshare`
+    from typing import Any, Optional
 
 _HAVE_TQDM: Optional[bool] = None
 
@@ -18,6 +19,8 @@ _HAVE_TQDM: Optional[bool] = None
 def _have_tqdm() -> bool:
     global _HAVE_TQDM
     if _HAVE_TQDM is None:
+        import importlib.util
+
         _HAVE_TQDM = importlib.util.find_spec("tqdm") is not None
     return _HAVE_TQDM
 
@@ -33,13 +36,16 @@ class Progress:
 
     @classmethod
     def factory(cls, enabled: bool) -> Optional[type]:
-        """What makes a call's display, or None when turned off (``progress=False``) or tqdm is missing.
-        The native wait calls it with the call's label at the first status, so a call that finishes
-        without one (nearly every call) makes no display at all."""
-        return cls if enabled and _have_tqdm() else None
+        """What makes a call's display, or None when turned off (``progress=False``). The native wait
+        calls it with the call's label at the first status, so a call that finishes without one (nearly
+        every call) makes no display at all; whether tqdm is installed is looked up then too, not when a
+        client is made (the lookup imports ``importlib.util``, a share of start-up)."""
+        return cls if enabled else None
 
     def update(self, status: str, elapsed: float) -> None:
         if self.bar is None:
+            if not _have_tqdm():
+                return  # no tqdm: nothing to show
             from tqdm.auto import tqdm
 
             self.bar = tqdm(total=None, desc=self.label, unit="s", leave=False,

@@ -8,8 +8,9 @@ need several calls are generators (``x = yield self._s.call(...)``) driven by :m
 
 from __future__ import annotations
 
-import json
-from typing import Any, Callable, Dict, Generator, Iterator, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: `typing` is a noticeable share of `import galleryshare`
+    from typing import Any, Callable, Dict, Generator, Iterator, Optional
 
 from . import _core
 from ._cloud import Cloud
@@ -152,7 +153,7 @@ class Session:
         self._display = Progress.factory(progress)
         #: Set by the PowerShell mirror: (op, CLI dest name) -> the cmdlet's parameter name.
         self.param_name: Optional[Callable[[str, str], str]] = None
-        self.native = _core.Client(cloud._json(), dict(api_versions or {}), aux_separator)
+        self.native = _core.Client(cloud._fields(), dict(api_versions or {}), aux_separator)
         self._bind_call()
 
     # ---- how commands run (overridden by the asyncio session) ----------------------------------------
@@ -229,4 +230,6 @@ class Session:
 
     def shape_pwsh(self, value: Any, kind: str) -> Any:
         """Presents an already-fetched CLI-shaped value as a PowerShell object (no request)."""
+        import json
+
         return json.loads(_core.shape_pwsh(kind, json.dumps(value)))

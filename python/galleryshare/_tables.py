@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, Dict, List, Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: `typing` is a noticeable share of `import galleryshare`
+    from typing import Any, Dict, List, Sequence
 
 
 def _escape(text: str) -> str:
@@ -45,6 +46,8 @@ def _cell(v: Any) -> str:
     if isinstance(v, list) and all(not isinstance(i, (dict, list)) for i in v):
         return ", ".join(map(str, v))
     if isinstance(v, (dict, list)):
+        import json
+
         return json.dumps(v, separators=(", ", ": "))
     return str(v)
 

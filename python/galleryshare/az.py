@@ -8,16 +8,20 @@ takes ``subscription=`` (the CLI's global ``--subscription``). Long-running comm
 
 from __future__ import annotations
 
-from typing import Any, Dict, Generator, List, Optional, Union
-
 from ._cloud import Cloud, resolve
-from ._credentials import PathOrPem, environment_login, environment_subscription, only_one, read_certificate
+from ._credentials import environment_login, environment_subscription, only_one, read_certificate
 from ._session import Poller, Session
 from ._tables import Findings, SharingReport
 
 __all__ = ["Az"]
 
-Tags = Optional[Dict[str, str]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: `typing` is a noticeable share of `import galleryshare`
+    from typing import Any, Dict, Generator, List, Optional, Union
+
+    from ._credentials import PathOrPem
+
+    Tags = Optional[Dict[str, str]]
 
 
 class _Group:

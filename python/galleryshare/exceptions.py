@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: `typing` is a noticeable share of `import galleryshare`
+    from typing import Any, List, Optional
 
 __all__ = [
     "AzureError",

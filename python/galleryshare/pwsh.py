@@ -7,14 +7,18 @@ Cmdlets are methods (hyphen → underscore), parameters keep PowerShell's Pascal
 
 from __future__ import annotations
 
-import json
-from typing import Any, Callable, Dict, Generator, Iterator, List, Optional, Union
 
 from ._cloud import Cloud, resolve
-from ._credentials import PathOrPem, only_one, read_certificate
+from ._credentials import only_one, read_certificate
 from ._session import Session
 from ._tables import _escape
 from .exceptions import ValidationError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: `typing` is a noticeable share of `import galleryshare`
+    from typing import Any, Callable, Dict, Generator, Iterator, List, Optional, Union
+
+    from ._credentials import PathOrPem
 
 __all__ = ["PSCredential", "PSObject", "PSVirtualMachine", "Pwsh"]
 
@@ -73,6 +77,8 @@ class PSObject:
         return list(self._data)
 
     def to_dict(self) -> Dict[str, Any]:
+        import json
+
         return json.loads(json.dumps(self._data))
 
     def __repr__(self) -> str:
@@ -90,6 +96,8 @@ def _brief(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, (dict, list)):
+        import json
+
         return json.dumps(v, separators=(", ", ": "))
     return str(v)
 

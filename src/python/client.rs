@@ -33,15 +33,16 @@ pub struct Client {
 
 #[pymethods]
 impl Client {
-    /// `cloud_json`: the endpoints (see `galleryshare.Cloud`); `aux_separator`: ", " (CLI) or ";" (PowerShell).
+    /// `cloud`: the endpoints, as `galleryshare.Cloud`'s fields; `aux_separator`: ", " (CLI) or ";"
+    /// (PowerShell).
     #[new]
-    #[pyo3(signature = (cloud_json, api_versions=None, aux_separator=", "))]
+    #[pyo3(signature = (cloud, api_versions=None, aux_separator=", "))]
     fn new(
-        cloud_json: &str,
+        cloud: &Bound<'_, PyDict>,
         api_versions: Option<HashMap<String, String>>,
         aux_separator: &str,
     ) -> PyResult<Self> {
-        let cloud: Cloud = serde_json::from_str(cloud_json).map_err(|e| {
+        let cloud: Cloud = serde_json::from_value(super::convert::value(cloud)?).map_err(|e| {
             to_py(Error::invalid_param(
                 "cloud",
                 format!("Not a cloud description: {e}"),
@@ -376,15 +377,22 @@ pub fn shape_pwsh(kind: &str, value_json: &str) -> PyResult<String> {
     Ok(Shape::Pwsh(kind).apply(v).to_string())
 }
 
-/// The endpoints of a named cloud, as JSON.
+/// The endpoints of a named cloud, as `galleryshare.Cloud`'s fields.
 #[pyfunction]
-pub fn cloud_named(name: &str) -> PyResult<String> {
+pub fn cloud_named<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
     let c = Cloud::named(name).map_err(to_py)?;
-    Ok(serde_json::json!({
-        "name": c.name, "resource_manager": c.resource_manager, "active_directory": c.active_directory,
-        "microsoft_graph": c.microsoft_graph, "arm_scope": c.arm_scope, "graph_scope": c.graph_scope,
-    })
-    .to_string())
+    let fields = PyDict::new(py);
+    for (k, v) in [
+        ("name", &c.name),
+        ("resource_manager", &c.resource_manager),
+        ("active_directory", &c.active_directory),
+        ("microsoft_graph", &c.microsoft_graph),
+        ("arm_scope", &c.arm_scope),
+        ("graph_scope", &c.graph_scope),
+    ] {
+        fields.set_item(k, v)?;
+    }
+    Ok(fields)
 }
 
 #[pyclass(module = "galleryshare._core", frozen)]

@@ -100,6 +100,15 @@ fn check_tags(tags: &Bound<'_, PyAny>) -> PyResult<()> {
     Ok(())
 }
 
+/// A Python value as the JSON value `json.dumps` would write (see `json`); one it cannot carry is a
+/// TypeError.
+pub fn value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    json(v).map_err(|why| match why {
+        Refused::Type(why) => PyTypeError::new_err(why),
+        Refused::Python(e) => e,
+    })
+}
+
 /// Why a value cannot be passed: it has no JSON form (said as `json.dumps` says it), or Python raised.
 enum Refused {
     Type(String),
