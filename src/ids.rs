@@ -175,7 +175,10 @@ fn is_dot_segment(s: &str) -> bool {
 pub fn name(param: &str, value: &str) -> Result<String> {
     non_empty(param, value)?;
     let bad_char = |c: char| NAME_FORBIDDEN.contains(c) || c.is_whitespace() || c.is_control();
-    if any_char(value, bad_char) || is_dot_segment(value) || value.len() > 260 {
+    // A table first; chars only past a byte it picks (a refused one, or a non-ASCII character).
+    let refused =
+        any_byte(value, &NAME_REFUSED_OR_WIDE) && (value.is_ascii() || value.chars().any(bad_char));
+    if refused || is_dot_segment(value) || value.len() > 260 {
         return Err(Error::invalid_param(
             param,
             format!("{}: '{value}' is not a valid name.", flag(param)),
@@ -254,6 +257,15 @@ type ByteSet = [bool; 256];
 /// decides).
 const NOT_PLAIN_OR_WIDE: ByteSet = byte_set!(|b| matches!(b, b'?' | b'#' | b'%' | b'\\' | b' ')
     || b < 0x20
+    || b == 0x7f
+    || b >= 0x80);
+
+/// `name`'s refusals among ASCII bytes — `NAME_FORBIDDEN`, space and the controls (which include the
+/// other ASCII whitespace) — and every byte of a non-ASCII character (which the char check decides).
+const NAME_REFUSED_OR_WIDE: ByteSet = byte_set!(|b| matches!(
+    b,
+    b'/' | b'\\' | b'?' | b'#' | b'%' | b'<' | b'>' | b'*' | b'&' | b':' | b' '
+) || b < 0x20
     || b == 0x7f
     || b >= 0x80);
 
@@ -515,6 +527,31 @@ mod tests {
         assert!(is_guid("0b1f6471-1bf0-4dda-aec3-cb9272f09590"));
         assert!(!is_guid("0b1f6471-1bf0-4dda-aec3-cb9272f0959"));
         assert_eq!(seg("a/b?c#d"), "a%2Fb%3Fc%23d");
+    }
+
+    #[test]
+    fn names_by_bytes_agree_with_the_unicode_rules() {
+        let by_chars = |s: &str| {
+            !s.chars()
+                .any(|c| NAME_FORBIDDEN.contains(c) || c.is_whitespace() || c.is_control())
+                && !is_dot_segment(s)
+        };
+        for b in 0..128u8 {
+            let s = format!("a{}b", char::from(b));
+            assert_eq!(name("n", &s).is_ok(), by_chars(&s), "byte {b:#x}");
+        }
+        for s in [
+            "ü",
+            "a\u{85}b",
+            "a\u{3000}b",
+            "ü?",
+            "ü b",
+            "Ünïcödé-ok",
+            "..",
+            "%2e",
+        ] {
+            assert_eq!(name("n", s).is_ok(), by_chars(s), "{s:?}");
+        }
     }
 
     #[test]
