@@ -175,10 +175,10 @@ fn is_dot_segment(s: &str) -> bool {
 pub fn name(param: &str, value: &str) -> Result<String> {
     non_empty(param, value)?;
     let bad_char = |c: char| NAME_FORBIDDEN.contains(c) || c.is_whitespace() || c.is_control();
-    // A table first; chars only past a byte it picks (a refused one, or a non-ASCII character).
-    let refused =
-        any_byte(value, &NAME_REFUSED_OR_WIDE) && (value.is_ascii() || value.chars().any(bad_char));
-    if refused || is_dot_segment(value) || value.len() > 260 {
+    if any_refused(value, &NAME_REFUSED_OR_WIDE, bad_char)
+        || is_dot_segment(value)
+        || value.len() > 260
+    {
         return Err(Error::invalid_param(
             param,
             format!("{}: '{value}' is not a valid name.", flag(param)),
@@ -230,9 +230,8 @@ pub fn plain_id_segment(s: &str) -> bool {
         |c: char| matches!(c, '?' | '#' | '%' | '\\') || c.is_whitespace() || c.is_control();
     !s.is_empty()
         && !is_dot_segment(s)
-        // A table (every segment of every id in every result comes through here); only a segment
-        // with a byte the table picks, refused or not ASCII, is read char by char.
-        && (!any_byte(s, &NOT_PLAIN_OR_WIDE) || (!s.is_ascii() && !s.chars().any(not_plain)))
+        // Every segment of every id in every result comes through here.
+        && !any_refused(s, &NOT_PLAIN_OR_WIDE, not_plain)
 }
 
 /// A `ByteSet` from a predicate on the byte, made at compile time.
@@ -252,27 +251,28 @@ macro_rules! byte_set {
 /// A table of bytes: the ones it picks are `true`.
 type ByteSet = [bool; 256];
 
+/// What every table below picks: the ASCII controls, and every byte of a non-ASCII character.
+const fn control_or_wide(b: u8) -> bool {
+    b < 0x20 || b == 0x7f || b >= 0x80
+}
+
 /// `plain_id_segment`'s refusals among ASCII bytes — `?`, `#`, `%`, `\`, space and the controls (which
 /// include the other ASCII whitespace) — and every byte of a non-ASCII character (which the char check
 /// decides).
-const NOT_PLAIN_OR_WIDE: ByteSet = byte_set!(|b| matches!(b, b'?' | b'#' | b'%' | b'\\' | b' ')
-    || b < 0x20
-    || b == 0x7f
-    || b >= 0x80);
+const NOT_PLAIN_OR_WIDE: ByteSet =
+    byte_set!(|b| control_or_wide(b) || matches!(b, b'?' | b'#' | b'%' | b'\\' | b' '));
 
 /// `name`'s refusals among ASCII bytes — `NAME_FORBIDDEN`, space and the controls (which include the
 /// other ASCII whitespace) — and every byte of a non-ASCII character (which the char check decides).
-const NAME_REFUSED_OR_WIDE: ByteSet = byte_set!(|b| matches!(
-    b,
-    b'/' | b'\\' | b'?' | b'#' | b'%' | b'<' | b'>' | b'*' | b'&' | b':' | b' '
-) || b < 0x20
-    || b == 0x7f
-    || b >= 0x80);
+const NAME_REFUSED_OR_WIDE: ByteSet = byte_set!(|b| control_or_wide(b)
+    || matches!(
+        b,
+        b'/' | b'\\' | b'?' | b'#' | b'%' | b'<' | b'>' | b'*' | b'&' | b':' | b' '
+    ));
 
 /// `check_path`'s refusals among ASCII bytes — `?`, `#` and the controls — and every byte of a non-ASCII
 /// character (which the char check decides).
-const PATH_REFUSED_OR_WIDE: ByteSet =
-    byte_set!(|b| matches!(b, b'?' | b'#') || b < 0x20 || b == 0x7f || b >= 0x80);
+const PATH_REFUSED_OR_WIDE: ByteSet = byte_set!(|b| control_or_wide(b) || matches!(b, b'?' | b'#'));
 
 /// Whether any byte of `s` is one `set` picks: ids and paths are checked for every object and
 /// request, a lookup per byte.
@@ -280,18 +280,16 @@ fn any_byte(s: &str, set: &ByteSet) -> bool {
     s.bytes().any(|b| set[usize::from(b)])
 }
 
-/// Whether any character of `s` is one `f` picks; ASCII is read byte by byte, without decoding UTF-8.
-fn any_char(s: &str, f: impl Fn(char) -> bool) -> bool {
-    if s.is_ascii() {
-        s.bytes().any(|b| f(char::from(b)))
-    } else {
-        s.chars().any(f)
-    }
+/// Whether any character of `s` is one `refused` picks, given `set`: its ASCII refusals and every
+/// non-ASCII byte. Nearly all text is plain ASCII and settled by the table alone; past a byte it picks,
+/// ASCII text is refused and other text is read char by char.
+fn any_refused(s: &str, set: &ByteSet, refused: impl Fn(char) -> bool) -> bool {
+    any_byte(s, set) && (s.is_ascii() || s.chars().any(refused))
 }
 
 /// The parts of `path` between its slashes, as `path.split('/')` gives them, found with `memchr`:
 /// ids and paths are split for every result object and request, and `str::split` sets up a searcher
-/// per part, which costs more than reading these short parts byte by byte.
+/// per part.
 fn segments(path: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(path);
     std::iter::from_fn(move || {
@@ -309,10 +307,9 @@ fn segments(path: &str) -> impl Iterator<Item = &str> {
 /// A path built for a request must keep the shape it was built with: no dot segments (which the
 /// URL parser would resolve), no query or fragment smuggled in. The last guard before `Url::parse`.
 pub fn check_path(path: &str) -> Result<()> {
-    // A table first (a request's path is nearly always plain ASCII); chars only past a byte it picks.
-    let refused = any_byte(path, &PATH_REFUSED_OR_WIDE)
-        && any_char(path, |c| c == '?' || c == '#' || c.is_control());
-    let bad = refused || segments(path).any(is_dot_segment);
+    let bad = any_refused(path, &PATH_REFUSED_OR_WIDE, |c| {
+        c == '?' || c == '#' || c.is_control()
+    }) || segments(path).any(is_dot_segment);
     if bad {
         return Err(Error::validation(format!(
             "Refusing to send a request to '{}': a name or id in it would change the request path.",

@@ -4,13 +4,13 @@ azure-identity environment variables, and ``credential=`` objects. Nothing here 
 from __future__ import annotations
 
 import os
+
+from .exceptions import ValidationError
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: `typing` is a noticeable share of `import galleryshare`
     from typing import Any, Dict, Optional, Union
 
-from .exceptions import ValidationError
-
-if TYPE_CHECKING:
     PathOrPem = Union[str, "os.PathLike[str]"]
 
 

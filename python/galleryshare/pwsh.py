@@ -7,7 +7,6 @@ Cmdlets are methods (hyphen → underscore), parameters keep PowerShell's Pascal
 
 from __future__ import annotations
 
-
 from ._cloud import Cloud, resolve
 from ._credentials import only_one, read_certificate
 from ._session import Session

@@ -73,8 +73,18 @@ impl Client {
         timeout: Option<&Bound<'_, PyAny>>,
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
+        super::connect_if_loaded(py);
         let op = text_of(op)?;
-        invoke(py, &self.inner, &op, args, pwsh, stream, timeout, progress)
+        let (call, fut) = Call::new(&self.inner, &op, args, pwsh, stream)?;
+        let limit = seconds("timeout", timeout)?;
+        let progress = progress.map(|factory| Progress {
+            factory,
+            label: &op,
+        });
+        match wait(py, fut, limit, progress)? {
+            Some(outcome) => call.to_py_result(py, outcome.map_err(to_py)?),
+            None => Err(to_py(timed_out("call", limit))),
+        }
     }
 
     /// `invoke` as an asyncio awaitable (same arguments but `progress`).
@@ -118,28 +128,6 @@ impl Client {
     }
 }
 
-/// Runs command `op` and waits (`Client.invoke`, `Caller`).
-#[allow(clippy::too_many_arguments)]
-fn invoke(
-    py: Python<'_>,
-    client: &Arc<CoreClient>,
-    op: &str,
-    args: &Bound<'_, PyDict>,
-    pwsh: Option<&str>,
-    stream: bool,
-    timeout: Option<&Bound<'_, PyAny>>,
-    progress: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Py<PyAny>> {
-    super::connect_if_loaded(py);
-    let (call, fut) = Call::new(client, op, args, pwsh, stream)?;
-    let limit = seconds("timeout", timeout)?;
-    let progress = progress.map(|factory| Progress { factory, label: op });
-    match wait(py, fut, limit, progress)? {
-        Some(outcome) => call.to_py_result(py, outcome.map_err(to_py)?),
-        None => Err(to_py(timed_out("call", limit))),
-    }
-}
-
 /// `Session.call` of the blocking facades, in native code for the calls that need nothing but the
 /// core's result (no query, nothing to apply, a finished value: nearly every call), so these run no
 /// Python frame of the session's (~3.5k instructions of a ~185k `sig.show`). A call with a query or
@@ -147,7 +135,7 @@ fn invoke(
 /// `_renamed`, as the Python path would have them.
 #[pyclass(module = "galleryshare._core")]
 pub struct Caller {
-    client: Arc<CoreClient>,
+    client: Py<Client>,
     /// The session, which holds this caller: a cycle, hence the GC hooks below.
     session: Option<Py<PyAny>>,
     /// What makes a call's progress display, if it shows one (`Progress.factory`).
@@ -161,13 +149,13 @@ pub struct Caller {
 impl Caller {
     #[new]
     fn new(
-        client: &Bound<'_, Client>,
+        client: Py<Client>,
         session: Py<PyAny>,
         display: Option<Py<PyAny>>,
         tables: (Py<PyAny>, Py<PyAny>),
     ) -> Self {
         Caller {
-            client: client.get().inner.clone(),
+            client,
             session: Some(session),
             display,
             tables,
@@ -202,17 +190,8 @@ impl Caller {
         };
         let timeout = args.get_item(pyo3::intern!(py, "timeout"))?;
         let display = self.display.as_ref().map(|d| d.bind(py));
-        let text = text_of(op)?;
-        match invoke(
-            py,
-            &self.client,
-            &text,
-            args,
-            None,
-            stream,
-            timeout.as_ref(),
-            display,
-        ) {
+        let client = self.client.get();
+        match client.invoke(py, op, args, None, stream, timeout.as_ref(), display) {
             Ok(out) => {
                 let out = out.into_bound(py);
                 let settled = if out.is_exact_instance_of::<PyDict>() {
@@ -236,6 +215,7 @@ impl Caller {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.client)?;
         visit.call(&self.session)?;
         visit.call(&self.display)?;
         visit.call(&self.tables.0)?;

@@ -37,10 +37,7 @@ pub fn arguments(op: &str, args: &Bound<'_, PyDict>) -> PyResult<Value> {
         if key == "tags" {
             check_tags(&item)?;
         }
-        let value = json(&item).map_err(|why| match why {
-            Refused::Type(why) => PyTypeError::new_err(format!("{op}: {key}: {why}")),
-            Refused::Python(e) => e,
-        })?;
+        let value = json(&item).map_err(|why| why.into_err(&format!("{op}: {key}: ")))?;
         out.insert(key, value);
     }
     Ok(Value::Object(out))
@@ -103,16 +100,24 @@ fn check_tags(tags: &Bound<'_, PyAny>) -> PyResult<()> {
 /// A Python value as the JSON value `json.dumps` would write (see `json`); one it cannot carry is a
 /// TypeError.
 pub fn value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
-    json(v).map_err(|why| match why {
-        Refused::Type(why) => PyTypeError::new_err(why),
-        Refused::Python(e) => e,
-    })
+    json(v).map_err(|why| why.into_err(""))
 }
 
 /// Why a value cannot be passed: it has no JSON form (said as `json.dumps` says it), or Python raised.
 enum Refused {
     Type(String),
     Python(PyErr),
+}
+
+impl Refused {
+    /// The exception to raise: a TypeError saying why after `context` (which value it was), or what
+    /// Python raised.
+    fn into_err(self, context: &str) -> PyErr {
+        match self {
+            Refused::Type(why) => PyTypeError::new_err(format!("{context}{why}")),
+            Refused::Python(e) => e,
+        }
+    }
 }
 
 impl From<PyErr> for Refused {
